@@ -1,0 +1,46 @@
+namespace StateChannels;
+
+/// <summary>The checked transition table of <see cref="ChannelPhase"/>.</summary>
+public static class ChannelPhases
+{
+    /// <summary>Whether a channel may move from <paramref name="from"/> to <paramref name="to"/>.</summary>
+    public static bool CanMove(ChannelPhase from, ChannelPhase to) => (from, to) switch
+    {
+        (ChannelPhase.Proposed, ChannelPhase.Funding) => true,
+        (ChannelPhase.Proposed, ChannelPhase.Aborted) => true,
+        (ChannelPhase.Funding, ChannelPhase.Active) => true,
+        (ChannelPhase.Funding, ChannelPhase.Aborted) => true,
+        (ChannelPhase.Funding, ChannelPhase.Disputed) => true,
+        (ChannelPhase.Active, ChannelPhase.Closing) => true,
+        (ChannelPhase.Active, ChannelPhase.Disputed) => true,
+        (ChannelPhase.Closing, ChannelPhase.Disputed) => true,
+        (ChannelPhase.Closing, ChannelPhase.Closed) => true,
+        (ChannelPhase.Disputed, ChannelPhase.Closed) => true,
+        (ChannelPhase.Aborted, ChannelPhase.Closed) => true,
+        _ => from == to,
+    };
+
+    /// <summary>Throws <see cref="StateChannelException"/> (<see cref="ErrorCode.WrongPhase"/>) unless the move is allowed.</summary>
+    public static void EnsureCanMove(ChannelId id, ChannelPhase from, ChannelPhase to)
+    {
+        if (!CanMove(from, to))
+        {
+            throw new StateChannelException(ErrorCode.WrongPhase, $"channel {id}: cannot move from {from} to {to}");
+        }
+    }
+
+    /// <summary>Throws <see cref="StateChannelException"/> (<see cref="ErrorCode.WrongPhase"/>) unless <paramref name="actual"/> is one of <paramref name="expected"/>.</summary>
+    public static void Ensure(ChannelId id, ChannelPhase actual, params ReadOnlySpan<ChannelPhase> expected)
+    {
+        foreach (var e in expected)
+        {
+            if (e == actual)
+            {
+                return;
+            }
+        }
+
+        throw new StateChannelException(
+            ErrorCode.WrongPhase, $"channel {id} is {actual}; expected {string.Join(" or ", expected.ToArray())}");
+    }
+}
