@@ -16,6 +16,7 @@ public static class ChannelPhases
         (ChannelPhase.Closing, ChannelPhase.Disputed) => true,
         (ChannelPhase.Closing, ChannelPhase.Closed) => true,
         (ChannelPhase.Disputed, ChannelPhase.Closed) => true,
+        (ChannelPhase.Aborted, ChannelPhase.Disputed) => true,
         (ChannelPhase.Aborted, ChannelPhase.Closed) => true,
         _ => from == to,
     };

@@ -18,9 +18,8 @@ public static class Hex
             return "0x";
         }
 
-        char[]? rented = null;
         int length = 2 + (bytes.Length * 2);
-        Span<char> chars = length <= 512 ? stackalloc char[length] : (rented = new char[length]);
+        Span<char> chars = length <= 512 ? stackalloc char[length] : new char[length];
         chars[0] = '0';
         chars[1] = 'x';
         Convert.TryToHexStringLower(bytes, chars[2..], out _);

@@ -1,0 +1,37 @@
+namespace StateChannels;
+
+/// <summary>
+/// Something that happened to a channel. Delivered to every <see cref="StateChannelClient.EventsAsync"/>
+/// reader. Events are derived from durable state: after a restart the client may report a state
+/// again (for example <see cref="ChannelSynced"/>), so handlers must be idempotent — key them by
+/// (<see cref="ChannelId"/>, version).
+/// </summary>
+/// <param name="ChannelId">The channel.</param>
+public abstract record ChannelEvent(ChannelId ChannelId);
+
+/// <summary>Our payment(s) at <paramref name="Version"/> are fully signed and durable.</summary>
+public sealed record PaymentSent(ChannelId ChannelId, ulong Version, Amount Amount, Amount MyBalance) : ChannelEvent(ChannelId);
+
+/// <summary>The peer paid us: the state at <paramref name="Version"/> is fully signed and durable on our side.</summary>
+public sealed record PaymentReceived(ChannelId ChannelId, ulong Version, Amount Amount, Amount MyBalance) : ChannelEvent(ChannelId);
+
+/// <summary>Both deposits are confirmed: payments can flow.</summary>
+public sealed record ChannelFunded(ChannelId ChannelId) : ChannelEvent(ChannelId);
+
+/// <summary>The peer did not fund in time; the channel is aborted and our deposit must be recovered with a force close.</summary>
+public sealed record FundingTimedOut(ChannelId ChannelId) : ChannelEvent(ChannelId);
+
+/// <summary>A state was registered on chain for this channel.</summary>
+public sealed record DisputeSeen(ChannelId ChannelId, ulong Version) : ChannelEvent(ChannelId);
+
+/// <summary>The channel is concluded on chain.</summary>
+public sealed record ChannelClosed(ChannelId ChannelId, ulong Version) : ChannelEvent(ChannelId);
+
+/// <summary>Our copy was behind (or untrusted) and is now synced from the peer's signed evidence.</summary>
+public sealed record ChannelSynced(ChannelId ChannelId, ulong Version) : ChannelEvent(ChannelId);
+
+/// <summary>Two different states were signed at one version — an alarm: another instance may be using our key, or the peer cheats.</summary>
+public sealed record EquivocationDetected(ChannelId ChannelId, ulong Version, string Detail) : ChannelEvent(ChannelId);
+
+/// <summary>The peer broke the protocol; its connection was dropped and our state is unchanged.</summary>
+public sealed record PeerMisbehaved(ChannelId ChannelId, EthAddress Peer, string Reason) : ChannelEvent(ChannelId);

@@ -1,0 +1,264 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using StateChannels.Protocol;
+
+namespace StateChannels;
+
+/// <summary>
+/// The entry point of the SDK: one per signing key. Holds the client's channels, serves
+/// connections to peers (<see cref="RunConnectionAsync"/>), opens channels and reports events.
+/// <para>Thread-safe; its configuration is fixed at construction. It starts no threads of its own:
+/// the host runs <see cref="RunConnectionAsync"/> for each authenticated connection (from a
+/// transport such as StateChannels.Net).</para>
+/// </summary>
+public partial class StateChannelClient : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<ChannelId, ChannelMachine> _channels = new();
+    private readonly ConcurrentDictionary<EthAddress, PeerSession> _sessions = new();
+    private readonly ChannelEngine _engine = null!;
+
+    /// <summary>For mocking only.</summary>
+    protected StateChannelClient()
+    {
+    }
+
+    private StateChannelClient(ChannelEngine engine) => _engine = engine;
+
+    /// <summary>Our participant address (the channel signing key's address).</summary>
+    public virtual EthAddress Address => _engine.Signer.Address;
+
+    /// <summary>The channels this client holds.</summary>
+    public virtual IReadOnlyCollection<Channel> Channels => _channels.Values.Select(m => new Channel(m)).ToList();
+
+    /// <summary>
+    /// Creates a client and loads its channels from <paramref name="store"/>, verifying every
+    /// stored signature: a channel whose stored state does not verify is marked fallen-behind and
+    /// will sync from the peer instead of disputing.
+    /// </summary>
+    public static async Task<StateChannelClient> CreateAsync(
+        StateChannelClientOptions options,
+        IChannelSigner signer,
+        IChannelStore store,
+        IAdjudicator adjudicator,
+        TimeProvider? timeProvider = null,
+        ILoggerFactory? loggerFactory = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(signer);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(adjudicator);
+        options.Validate();
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<StateChannelClient>();
+        var engine = new ChannelEngine(
+            options, signer, store, adjudicator, timeProvider ?? TimeProvider.System, logger, new ChannelEventHub(options.EventBufferSize));
+        var client = new StateChannelClient(engine);
+        await foreach (var record in store.GetChannelsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var machine = new ChannelMachine(engine, RecordVerifier.Verify(record, signer.Address, logger));
+            client._channels[record.Id] = machine;
+            if (machine.Record.Phase == ChannelPhase.Funding)
+            {
+                machine.StartFunding();
+            }
+        }
+
+        return client;
+    }
+
+    /// <summary>The channel with this id.</summary>
+    /// <exception cref="KeyNotFoundException">No such channel.</exception>
+    public virtual Channel GetChannel(ChannelId id) =>
+        _channels.TryGetValue(id, out var m) ? new Channel(m) : throw new KeyNotFoundException($"no channel {id}");
+
+    /// <summary>Every event of every channel, from now on, until <paramref name="cancellationToken"/> is cancelled. See <see cref="ChannelEvent"/> on replays.</summary>
+    public virtual IAsyncEnumerable<ChannelEvent> EventsAsync(CancellationToken cancellationToken = default) =>
+        _engine.Events.ReadAllAsync(cancellationToken);
+
+    /// <summary>
+    /// Opens a channel with a connected peer: both sign version 0, it is stored durably, then each
+    /// side deposits its funding; completes when both deposits are confirmed.
+    /// </summary>
+    /// <param name="peer">The peer; a connection to it must be running (<see cref="RunConnectionAsync"/>).</param>
+    /// <param name="myFunding">What we deposit.</param>
+    /// <param name="peerFunding">What the peer deposits (it must accept).</param>
+    /// <param name="cancellationToken">Cancels the wait (a deposit already sent stays on chain and is refunded by the funding timeout).</param>
+    public virtual async Task<Channel> OpenChannelAsync(
+        EthAddress peer, Amount myFunding, Amount peerFunding, CancellationToken cancellationToken = default)
+    {
+        if (!_sessions.TryGetValue(peer, out var session))
+        {
+            throw new StateChannelException(ErrorCode.PeerUnavailable, $"not connected to {peer}");
+        }
+
+        var options = _engine.Options;
+        var p = new ChannelParams(
+            Address, peer, options.Asset, options.ChallengeDuration, Hash32.CreateRandom(), myFunding, peerFunding);
+        if (!p.IsValid(out var error))
+        {
+            throw new StateChannelException(ErrorCode.InvalidParams, error);
+        }
+
+        var domain = _engine.Adjudicator.Domain;
+        var id = Eip712.ComputeChannelId(domain, p);
+        var record = new ChannelRecord { Id = id, Params = p, Domain = domain, MyIndex = 0, Phase = ChannelPhase.Proposed };
+        var machine = new ChannelMachine(_engine, record);
+        _channels[id] = machine;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.UpdateTimeout);
+            await machine.BeginOpenAsync(session, new OpenRequest(p, domain), timeout.Token).ConfigureAwait(false);
+        }
+        catch
+        {
+            _channels.TryRemove(id, out _);
+            throw;
+        }
+
+        await machine.WhenFundedAsync(cancellationToken).ConfigureAwait(false);
+        return new Channel(machine);
+    }
+
+    /// <summary>
+    /// Serves one authenticated connection until it closes or <paramref name="cancellationToken"/>
+    /// is cancelled: re-establishes every channel with that peer, then handles its messages.
+    /// Malformed input or a protocol violation drops the connection; it never throws for the peer's
+    /// misbehaviour, and never changes channel state on bad input.
+    /// </summary>
+    public virtual async Task RunConnectionAsync(IMessageConnection connection, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var session = new PeerSession(connection, _engine.Logger);
+        if (_sessions.TryGetValue(connection.Peer, out var old))
+        {
+            old.Abort("replaced by a new connection");
+        }
+
+        _sessions[connection.Peer] = session;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, session.Aborted);
+        try
+        {
+            foreach (var machine in ChannelsWith(connection.Peer))
+            {
+                await machine.OnConnectedAsync(session).ConfigureAwait(false);
+            }
+
+            while (!stop.IsCancellationRequested)
+            {
+                var frame = await connection.ReceiveAsync(stop.Token).ConfigureAwait(false);
+                if (frame is null)
+                {
+                    break;
+                }
+
+                if (!MessageCodec.TryDecode(frame.Value.Span, out var message, out var why))
+                {
+                    session.Abort("malformed message: " + why);
+                    break;
+                }
+
+                await DispatchAsync(session, message).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (StateChannelException e)
+        {
+            // A store or transport failure: this connection ends; channel state stays as durably stored.
+            Log.ConnectionFailed(_engine.Logger, connection.Peer, e.Code, e.Message);
+            session.Abort(e.Message);
+        }
+        finally
+        {
+            _sessions.TryRemove(new KeyValuePair<EthAddress, PeerSession>(connection.Peer, session));
+            foreach (var machine in ChannelsWith(connection.Peer))
+            {
+                await machine.OnDisconnectedAsync(session).ConfigureAwait(false);
+            }
+
+            session.Abort("connection ended");
+        }
+    }
+
+    /// <inheritdoc />
+    public virtual ValueTask DisposeAsync()
+    {
+        foreach (var s in _sessions.Values)
+        {
+            s.Abort("client disposed");
+        }
+
+        GC.SuppressFinalize(this);
+        return ValueTask.CompletedTask;
+    }
+
+    private IEnumerable<ChannelMachine> ChannelsWith(EthAddress peer) =>
+        _channels.Values.Where(m => m.PeerAddress == peer).ToList();
+
+    private async Task DispatchAsync(PeerSession session, ProtocolMessage message)
+    {
+        if (message is OpenRequest open)
+        {
+            await HandleOpenRequestAsync(session, open).ConfigureAwait(false);
+            return;
+        }
+
+        var id = MessageCodec.ChannelOf(message);
+        if (_channels.TryGetValue(id, out var machine) && machine.PeerAddress == session.Peer)
+        {
+            await machine.HandleAsync(message, session).ConfigureAwait(false);
+        }
+    }
+
+    private async Task HandleOpenRequestAsync(PeerSession session, OpenRequest open)
+    {
+        var p = open.Params;
+        var domain = _engine.Adjudicator.Domain;
+        var id = Eip712.ComputeChannelId(domain, p);
+        string? refusal = null;
+        if (!p.IsValid(out var invalid))
+        {
+            refusal = invalid;
+        }
+        else if (p.Participant0 != session.Peer || p.Participant1 != Address)
+        {
+            refusal = "participants must be the opener (you) and us, in that order";
+        }
+        else if (!open.Domain.Equals(domain))
+        {
+            refusal = $"we use {domain}";
+        }
+        else if (p.Asset != _engine.Options.Asset)
+        {
+            refusal = "asset not accepted";
+        }
+        else if (p.Funding1 > _engine.Options.MaxAcceptedFunding)
+        {
+            refusal = $"we fund at most {_engine.Options.MaxAcceptedFunding}";
+        }
+        else if (_channels.ContainsKey(id))
+        {
+            refusal = "channel exists";
+        }
+        else if (ChannelsWith(session.Peer).Count() >= _engine.Options.MaxChannelsPerPeer)
+        {
+            refusal = "too many channels with you";
+        }
+
+        if (refusal is not null)
+        {
+            await session.SendAsync(new RejectUpdate(id, 0, ErrorCode.InvalidParams, refusal)).ConfigureAwait(false);
+            return;
+        }
+
+        var record = new ChannelRecord { Id = id, Params = p, Domain = domain, MyIndex = 1, Phase = ChannelPhase.Proposed };
+        var machine = new ChannelMachine(_engine, record);
+        if (_channels.TryAdd(id, machine))
+        {
+            await machine.AttachAsync(session).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+namespace StateChannels;
+
+/// <summary>Options of a <see cref="StateChannelClient"/>. Validated once, at construction.</summary>
+public class StateChannelClientOptions
+{
+    /// <summary>How long a proposal may wait for the peer's answer before the connection is dropped and re-established. Default 10 s.</summary>
+    public TimeSpan UpdateTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long after version 0 both deposits must be confirmed before the channel is aborted. Default 1 hour. Separate from the challenge duration.</summary>
+    public TimeSpan FundingTimeout { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often the chain is polled while waiting for deposits or a deadline. Default 1 s.</summary>
+    public TimeSpan ChainPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Challenge duration of channels we open. Default 1 hour.</summary>
+    public TimeSpan ChallengeDuration { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Asset of channels we open: <see cref="EthAddress.Zero"/> for ETH (default) or an ERC-20 token.</summary>
+    public EthAddress Asset { get; set; } = EthAddress.Zero;
+
+    /// <summary>The most we deposit into a channel the peer opens (our funding in its proposal). Default 0: we accept only channels we need not fund.</summary>
+    public Amount MaxAcceptedFunding { get; set; } = Amount.Zero;
+
+    /// <summary>Payments queued per channel at most (beyond that <c>PayAsync</c> fails fast). Default 100,000.</summary>
+    public int MaxQueuedPayments { get; set; } = 100_000;
+
+    /// <summary>Events buffered per reader of <see cref="StateChannelClient.EventsAsync"/> before the oldest are dropped. Default 10,000.</summary>
+    public int EventBufferSize { get; set; } = 10_000;
+
+    /// <summary>Channels a single peer may hold open with us at most (B11 griefing bound). Default 1,000.</summary>
+    public int MaxChannelsPerPeer { get; set; } = 1_000;
+
+    internal void Validate()
+    {
+        Positive(UpdateTimeout, nameof(UpdateTimeout));
+        Positive(FundingTimeout, nameof(FundingTimeout));
+        Positive(ChainPollInterval, nameof(ChainPollInterval));
+        Positive(ChallengeDuration, nameof(ChallengeDuration));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxQueuedPayments, 1, nameof(MaxQueuedPayments));
+        ArgumentOutOfRangeException.ThrowIfLessThan(EventBufferSize, 1, nameof(EventBufferSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxChannelsPerPeer, 1, nameof(MaxChannelsPerPeer));
+    }
+
+    private static void Positive(TimeSpan value, string name)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(name, value, "must be positive");
+        }
+    }
+}

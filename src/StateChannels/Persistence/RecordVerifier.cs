@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Logging;
+
+namespace StateChannels;
+
+/// <summary>Verifies a channel record loaded from a store before the engine trusts it (DESIGN.md section 6).</summary>
+internal static class RecordVerifier
+{
+    /// <summary>
+    /// Returns the record if its id, states and signatures verify; otherwise the record without the
+    /// untrusted latest state and marked fallen-behind, so the channel syncs from the peer and never
+    /// disputes with it. The sign-once record is kept whenever its own signature is ours: refusing to
+    /// sign again at its version is always safe.
+    /// </summary>
+    public static ChannelRecord Verify(ChannelRecord record, EthAddress me, ILogger logger)
+    {
+        var why = Check(record, me);
+        if (why is null)
+        {
+            return record;
+        }
+
+        Log.StoredStateInvalid(logger, record.Id, why);
+        return record with { Latest = null, FallenBehind = true };
+    }
+
+    private static string? Check(ChannelRecord r, EthAddress me)
+    {
+        if (Eip712.ComputeChannelId(r.Domain, r.Params) != r.Id)
+        {
+            return "channel id does not match its params";
+        }
+
+        if (r.MyIndex is not (0 or 1) || (r.MyIndex == 0 ? r.Params.Participant0 : r.Params.Participant1) != me)
+        {
+            return "we are not the participant the record says";
+        }
+
+        if (r.Latest is { } full)
+        {
+            var digest = Eip712.HashState(r.Domain, full.State);
+            if (full.State.ChannelId != r.Id
+                || !Ecdsa.Verify(digest, full.Sig0, r.Params.Participant0)
+                || !Ecdsa.Verify(digest, full.Sig1, r.Params.Participant1))
+            {
+                return $"latest state (version {full.State.Version}) is not signed by both participants";
+            }
+        }
+
+        if (r.LastSigned is { } intent
+            && (Eip712.HashState(r.Domain, intent.State) != intent.Digest || !Ecdsa.Verify(intent.Digest, intent.Signature, me)))
+        {
+            return "sign-once record does not verify";
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,179 @@
+using Microsoft.Extensions.Logging;
+
+namespace StateChannels.Protocol;
+
+/// <content>The chain side of a channel: funding after version 0, closing, disputes.</content>
+internal sealed partial class ChannelMachine
+{
+    /// <summary>Completes when the channel is Active (both deposits confirmed), or throws if funding failed.</summary>
+    public Task WhenFundedAsync(CancellationToken cancellationToken)
+    {
+        var funding = Volatile.Read(ref _funding) ?? Task.CompletedTask;
+        return funding.WaitAsync(cancellationToken);
+    }
+
+    private void OnFullySigned(SignedState full)
+    {
+        if (full.State.Version == 0 && _record.Phase == ChannelPhase.Funding)
+        {
+            StartFunding();
+        }
+    }
+
+    /// <summary>Starts (or resumes after a restart) our deposit and the wait for both deposits.</summary>
+    public void StartFunding()
+    {
+        if (_funding is null || _funding.IsCompleted)
+        {
+            _funding = Task.Run(FundAsync);
+        }
+    }
+
+    private async Task FundAsync()
+    {
+        // Invariant 5: we only get here once version 0 is fully signed and durable.
+        var chain = _engine.Adjudicator;
+        var mine = Me == 0 ? Params.Funding0 : Params.Funding1;
+        var view = await chain.GetChannelAsync(Params).ConfigureAwait(false);
+        var held = Me == 0 ? view.Held0 : view.Held1;
+        if (held < mine)
+        {
+            // expectedHeld makes a retried deposit (after a crash) revert instead of paying twice.
+            await chain.DepositAsync(Params, Me, held, mine - held).ConfigureAwait(false);
+        }
+
+        var deadline = _engine.Time.GetUtcNow() + _engine.Options.FundingTimeout;
+        while (!await CheckFundedAsync(lockHeld: false).ConfigureAwait(false))
+        {
+            if (_engine.Time.GetUtcNow() >= deadline)
+            {
+                await LockedAsync(() => MoveAsync(ChannelPhase.Aborted)).ConfigureAwait(false);
+                _engine.Events.Publish(new FundingTimedOut(Id));
+                throw new StateChannelException(ErrorCode.Timeout, $"channel {Id}: the peer did not fund within {_engine.Options.FundingTimeout}");
+            }
+
+            await Task.Delay(_engine.Options.ChainPollInterval, _engine.Time).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Moves Funding to Active if both deposits are confirmed; true when Active.</summary>
+    private async Task<bool> CheckFundedAsync(bool lockHeld)
+    {
+        if (_record.Phase != ChannelPhase.Funding)
+        {
+            return _record.Phase == ChannelPhase.Active;
+        }
+
+        var view = await _engine.Adjudicator.GetChannelAsync(Params).ConfigureAwait(false);
+        if (!view.IsFunded(Params))
+        {
+            return false;
+        }
+
+        if (lockHeld)
+        {
+            await MoveAsync(ChannelPhase.Active).ConfigureAwait(false);
+        }
+        else
+        {
+            await LockedAsync(() => _record.Phase == ChannelPhase.Funding ? MoveAsync(ChannelPhase.Active) : Task.CompletedTask).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    private async Task MoveAsync(ChannelPhase to)
+    {
+        if (_record.Phase == to)
+        {
+            return;
+        }
+
+        ChannelPhases.EnsureCanMove(Id, _record.Phase, to);
+        await PersistAsync(_record with { Phase = to }).ConfigureAwait(false);
+        if (to == ChannelPhase.Active)
+        {
+            _engine.Events.Publish(new ChannelFunded(Id));
+            await StartNextAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Cooperative close: sign the final state with the peer, then one transaction pays both out.</summary>
+    public async Task CloseAsync(CancellationToken cancellationToken)
+    {
+        var final = await SignFinalAsync(cancellationToken).ConfigureAwait(false);
+        var view = await _engine.Adjudicator.GetChannelAsync(Params, cancellationToken).ConfigureAwait(false);
+        if (!view.Concluded)
+        {
+            await _engine.Adjudicator.CloseAsync(Params, final, cancellationToken).ConfigureAwait(false);
+        }
+
+        await LockedAsync(() => MoveAsync(ChannelPhase.Closed), cancellationToken).ConfigureAwait(false);
+        _engine.Events.Publish(new ChannelClosed(Id, final.State.Version));
+    }
+
+    /// <summary>
+    /// Unilateral close: register our latest fully signed state, wait out the challenge period
+    /// (by block time), conclude and get paid. Refuses while our copy is known to be behind.
+    /// </summary>
+    public async Task ForceCloseAsync(CancellationToken cancellationToken)
+    {
+        var latest = await LockedAsync(() =>
+        {
+            if (_record.FallenBehind)
+            {
+                throw new StateChannelException(ErrorCode.FallenBehind, $"channel {Id}: our copy is behind; sync from the peer before disputing");
+            }
+
+            var full = _record.Latest ?? throw new StateChannelException(ErrorCode.WrongPhase, $"channel {Id} has no signed state");
+            AbandonInflight();
+            return Task.FromResult(full);
+        }, cancellationToken).ConfigureAwait(false);
+
+        var chain = _engine.Adjudicator;
+        var view = await chain.GetChannelAsync(Params, cancellationToken).ConfigureAwait(false);
+        if (!view.Concluded)
+        {
+            if (latest.State.IsFinal)
+            {
+                await chain.CloseAsync(Params, latest, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                if (view.RegisteredVersion is null || view.RegisteredVersion < latest.State.Version)
+                {
+                    await chain.RegisterAsync(Params, latest, cancellationToken).ConfigureAwait(false);
+                }
+
+                await LockedAsync(() => MoveAsync(ChannelPhase.Disputed), cancellationToken).ConfigureAwait(false);
+                _engine.Events.Publish(new DisputeSeen(Id, latest.State.Version));
+                while (true)
+                {
+                    view = await chain.GetChannelAsync(Params, cancellationToken).ConfigureAwait(false);
+                    if (view.Concluded)
+                    {
+                        break;
+                    }
+
+                    try
+                    {
+                        await chain.ConcludeAsync(Params, cancellationToken).ConfigureAwait(false);
+                        break;
+                    }
+                    catch (StateChannelException e) when (e.Code == ErrorCode.TransactionFailed)
+                    {
+                        // Before the deadline the contract refuses: wait and try again.
+                        await Task.Delay(_engine.Options.ChainPollInterval, _engine.Time, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+
+        await LockedAsync(() => MoveAsync(ChannelPhase.Closed), cancellationToken).ConfigureAwait(false);
+        _engine.Events.Publish(new ChannelClosed(Id, latest.State.Version));
+    }
+
+    /// <summary>Withdraws credited payouts of this channel's asset.</summary>
+    public async Task WithdrawAsync(CancellationToken cancellationToken) =>
+        await _engine.Adjudicator.WithdrawAsync(Params.Asset, cancellationToken).ConfigureAwait(false);
+}

@@ -1,0 +1,258 @@
+using Microsoft.Extensions.Logging;
+
+namespace StateChannels.Protocol;
+
+/// <content>The proposer's side: payments out, coalescing, open and close proposals.</content>
+internal sealed partial class ChannelMachine
+{
+    /// <summary>Queues a payment to the peer; completes once the state carrying it is fully signed and durable.</summary>
+    public async Task<PaymentReceipt> PayAsync(Amount amount, CancellationToken cancellationToken)
+    {
+        if (amount.IsZero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(amount), "a payment must be positive");
+        }
+
+        var payment = new PendingPayment(amount);
+        await LockedAsync(async () =>
+        {
+            ChannelPhases.Ensure(Id, _record.Phase, ChannelPhase.Active);
+            if (_record.FallenBehind)
+            {
+                throw new StateChannelException(ErrorCode.FallenBehind, $"channel {Id} is syncing from the peer");
+            }
+
+            if (_pendingClose is not null || _record.Latest?.State.IsFinal == true)
+            {
+                throw new StateChannelException(ErrorCode.WrongPhase, $"channel {Id} is closing");
+            }
+
+            if (_queue.Count >= _engine.Options.MaxQueuedPayments)
+            {
+                throw new StateChannelException(ErrorCode.InsufficientFunds, $"channel {Id}: {_queue.Count} payments already queued");
+            }
+
+            // Check against what is left after everything already queued or in flight.
+            var committed = Sum(_queue) + (_inflight is null ? Amount.Zero : Sum(_inflight.Payments));
+            var available = TransitionRules.BalanceOf(Current, Me);
+            if (committed + amount > available)
+            {
+                throw new StateChannelException(
+                    ErrorCode.InsufficientFunds, $"channel {Id}: balance {available} does not cover {amount} after {committed} pending");
+            }
+
+            _queue.Add(payment);
+            await StartNextAsync().ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+
+        // Cancelling withdraws the payment if it is still queued. Once proposed it may still
+        // complete: the caller stops waiting, and PaymentSent reports the outcome.
+        using var registration = cancellationToken.Register(() => _ = CancelQueuedAsync(payment));
+        return await payment.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Proposes the final state and waits until it is fully signed and durable.</summary>
+    public async Task<SignedState> SignFinalAsync(CancellationToken cancellationToken)
+    {
+        var done = await LockedAsync(async () =>
+        {
+            if (_record.Latest is { State.IsFinal: true } final)
+            {
+                return Task.FromResult(final);
+            }
+
+            ChannelPhases.Ensure(Id, _record.Phase, ChannelPhase.Active, ChannelPhase.Closing);
+            _pendingClose ??= new TaskCompletionSource<SignedState>(TaskCreationOptions.RunContinuationsAsynchronously);
+            await StartNextAsync().ConfigureAwait(false);
+            return _pendingClose.Task;
+        }, cancellationToken).ConfigureAwait(false);
+        return await done.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task CancelQueuedAsync(PendingPayment payment)
+    {
+        await LockedAsync(() =>
+        {
+            // Only a payment not yet proposed can be withdrawn; one in flight may still complete.
+            if (_queue.Remove(payment))
+            {
+                payment.Completion.TrySetCanceled();
+            }
+
+            return Task.CompletedTask;
+        }).ConfigureAwait(false);
+    }
+
+    private static Amount Sum(List<PendingPayment> payments)
+    {
+        var total = Amount.Zero;
+        foreach (var p in payments)
+        {
+            total += p.Amount;
+        }
+
+        return total;
+    }
+
+    /// <summary>If idle and in sync, proposes the next state: all queued payments coalesced, or the close.</summary>
+    private async Task StartNextAsync()
+    {
+        if (_inflight is not null || !_synced || _link is null || Latest is null)
+        {
+            return;
+        }
+
+        ChannelState next;
+        List<PendingPayment> carried;
+        TaskCompletionSource<SignedState>? completion = null;
+        if (_queue.Count > 0 && _record.Phase == ChannelPhase.Active)
+        {
+            carried = [.. _queue];
+            _queue.Clear();
+            next = TransitionRules.Pay(Current, Me, Sum(carried), NextVersion);
+        }
+        else if (_pendingClose is not null)
+        {
+            carried = [];
+            completion = _pendingClose;
+            next = new ChannelState(Id, NextVersion, Current.Balance0, Current.Balance1, IsFinal: true);
+        }
+        else
+        {
+            return;
+        }
+
+        await ProposeAsync(new Proposal(next, Digest(next), carried, completion)).ConfigureAwait(false);
+    }
+
+    private async Task ProposeAsync(Proposal proposal)
+    {
+        _inflight = proposal;
+        StartUpdateTimer(proposal);
+        await SendAsync(new ProposeUpdate(proposal.State)).ConfigureAwait(false);
+    }
+
+    private void StartUpdateTimer(Proposal proposal)
+    {
+        StopUpdateTimer();
+        var link = _link;
+        _updateTimer = _engine.Time.CreateTimer(
+            _ =>
+            {
+                // No answer in time: drop the connection; the reestablish on reconnect settles the proposal.
+                if (ReferenceEquals(Volatile.Read(ref _inflight), proposal) && link is not null)
+                {
+                    Log.LogWarning("channel {ChannelId}: no answer to version {Version} within {Timeout}", Id, proposal.State.Version, _engine.Options.UpdateTimeout);
+                    link.Abort("update timed out");
+                }
+            },
+            null, _engine.Options.UpdateTimeout, Timeout.InfiniteTimeSpan);
+    }
+
+    private async Task HandleAcceptAsync(AcceptUpdate accept, IPeerLink from)
+    {
+        var proposal = _inflight;
+        if (proposal is null || accept.Version != proposal.State.Version)
+        {
+            return; // stale or duplicate: the state it answers is settled already
+        }
+
+        if (!VerifyPeer(proposal.Digest, accept.Signature))
+        {
+            Misbehaved(from, $"accept of version {accept.Version} carries an invalid signature");
+            return;
+        }
+
+        await CompleteProposalAsync(proposal, accept.Signature).ConfigureAwait(false);
+    }
+
+    /// <summary>The peer signed our proposal: sign it ourselves, make it durable, confirm, and report.</summary>
+    private async Task CompleteProposalAsync(Proposal proposal, Signature theirs)
+    {
+        var mine = SignOnce(proposal.State, proposal.Digest);
+        var full = Combine(proposal.State, mine, theirs);
+        var phase = _record.Phase;
+        if (proposal.State.IsFinal)
+        {
+            phase = ChannelPhase.Closing;
+        }
+        else if (proposal.State.Version == 0)
+        {
+            phase = ChannelPhase.Funding;
+        }
+
+        await PersistAsync(
+            _record with { Latest = full, LastSigned = new SignIntent(proposal.State, proposal.Digest, mine), Phase = phase },
+            full).ConfigureAwait(false);
+        _inflight = null;
+        StopUpdateTimer();
+        await SendAsync(new ConfirmUpdate(Id, proposal.State.Version, mine)).ConfigureAwait(false);
+
+        var myBalance = TransitionRules.BalanceOf(proposal.State, Me);
+        foreach (var p in proposal.Payments)
+        {
+            p.Completion.TrySetResult(new PaymentReceipt(Id, proposal.State.Version, p.Amount, myBalance));
+        }
+
+        if (proposal.Payments.Count > 0)
+        {
+            _engine.Events.Publish(new PaymentSent(Id, proposal.State.Version, Sum(proposal.Payments), myBalance));
+        }
+
+        if (proposal.Completion is { } completion)
+        {
+            if (ReferenceEquals(completion, _pendingClose))
+            {
+                _pendingClose = null;
+            }
+
+            completion.TrySetResult(full);
+        }
+
+        OnFullySigned(full);
+        await StartNextAsync().ConfigureAwait(false);
+    }
+
+    private async Task HandleRejectAsync(RejectUpdate reject)
+    {
+        var proposal = _inflight;
+        if (proposal is null || reject.Version != proposal.State.Version)
+        {
+            return;
+        }
+
+        _inflight = null;
+        StopUpdateTimer();
+        if (ReferenceEquals(proposal.Completion, _pendingClose))
+        {
+            _pendingClose = null;
+        }
+
+        proposal.Fail(new StateChannelException(
+            ErrorCode.PeerRejected, $"peer rejected version {reject.Version} ({reject.Code}): {reject.Reason}"));
+        await StartNextAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Our unsigned proposal will never be answered: its payments go back to the head of the queue.</summary>
+    private void AbandonInflight()
+    {
+        if (_inflight is not { } proposal)
+        {
+            return;
+        }
+
+        _inflight = null;
+        StopUpdateTimer();
+        if (proposal.State.Version == 0)
+        {
+            proposal.Fail(new StateChannelException(ErrorCode.PeerUnavailable, $"channel {Id}: opening interrupted"));
+            return;
+        }
+
+        _queue.InsertRange(0, proposal.Payments);
+        if (proposal.Completion is { } close)
+        {
+            _pendingClose ??= close;
+        }
+    }
+}

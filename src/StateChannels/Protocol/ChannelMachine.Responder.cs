@@ -1,0 +1,147 @@
+using Microsoft.Extensions.Logging;
+
+namespace StateChannels.Protocol;
+
+/// <content>The responder's side: checking, signing and storing the peer's proposals.</content>
+internal sealed partial class ChannelMachine
+{
+    private async Task HandleProposeAsync(ProposeUpdate propose, IPeerLink from)
+    {
+        var state = propose.State;
+        if (_inflight is { } mine && mine.State.Version == state.Version)
+        {
+            // Both proposed the same version at once. Participant 0 wins; the loser drops its
+            // unsigned proposal (it signed nothing), answers the winner's, and retries above it.
+            if (Me == 0)
+            {
+                return;
+            }
+
+            AbandonInflight();
+        }
+
+        // A repeat of a proposal we already signed: re-send the same signature (sign-once, C2/D2).
+        var digest = Digest(state);
+        if (_record.LastSigned is { } last && last.Digest == digest && (Latest is null || Latest.Value.Version < state.Version))
+        {
+            await SendAsync(new AcceptUpdate(Id, state.Version, last.Signature)).ConfigureAwait(false);
+            return;
+        }
+
+        if (Latest is { } settled && state.Version <= settled.Version)
+        {
+            return; // stale duplicate of a settled version: nothing to answer
+        }
+
+        try
+        {
+            await EnsureAcceptableAsync(state).ConfigureAwait(false);
+        }
+        catch (StateChannelException e) when (e.Code is ErrorCode.InvalidTransition or ErrorCode.WrongPhase or ErrorCode.InvalidParams)
+        {
+            Log.LogInformation("channel {ChannelId}: rejecting version {Version}: {Reason}", Id, state.Version, e.Message);
+            await SendAsync(new RejectUpdate(Id, state.Version, e.Code, Truncate(e.Message))).ConfigureAwait(false);
+            return;
+        }
+
+        var signature = SignOnce(state, digest);
+        await PersistAsync(_record with { LastSigned = new SignIntent(state, digest, signature) }).ConfigureAwait(false);
+        await SendAsync(new AcceptUpdate(Id, state.Version, signature)).ConfigureAwait(false);
+    }
+
+    /// <summary>Throws unless we may sign <paramref name="state"/> as responder now.</summary>
+    private async Task EnsureAcceptableAsync(ChannelState state)
+    {
+        if (Latest is null)
+        {
+            // Version 0 of a channel the peer opened: exactly the agreed funding, nothing else.
+            ChannelPhases.Ensure(Id, _record.Phase, ChannelPhase.Proposed);
+            TransitionRules.EnsureWellFormed(Id, Params, state);
+            if (state.Version != 0 || state.IsFinal || state.Balance0 != Params.Funding0 || state.Balance1 != Params.Funding1)
+            {
+                throw new StateChannelException(ErrorCode.InvalidTransition, "version 0 must give each participant exactly its funding");
+            }
+
+            return;
+        }
+
+        if (_record.Phase == ChannelPhase.Funding && !state.IsFinal)
+        {
+            // The peer may have seen both deposits before we did: look now rather than refuse.
+            await CheckFundedAsync(lockHeld: true).ConfigureAwait(false);
+        }
+
+        if (state.IsFinal)
+        {
+            ChannelPhases.Ensure(Id, _record.Phase, ChannelPhase.Active, ChannelPhase.Funding, ChannelPhase.Closing);
+        }
+        else
+        {
+            // Funding safety (invariant 5): no payment before both deposits are confirmed.
+            ChannelPhases.Ensure(Id, _record.Phase, ChannelPhase.Active);
+        }
+
+        var expected = Math.Max(Current.Version, _record.LastSigned?.State.Version ?? 0) + 1;
+        TransitionRules.EnsureValidTransition(Id, Params, Current, state, expected, Me);
+    }
+
+    private async Task HandleConfirmAsync(ConfirmUpdate confirm, IPeerLink from)
+    {
+        if (_record.LastSigned is not { } intent || intent.State.Version != confirm.Version
+            || (Latest is { } settled && settled.Version >= confirm.Version))
+        {
+            return; // stale or duplicate
+        }
+
+        if (!VerifyPeer(intent.Digest, confirm.Signature))
+        {
+            Misbehaved(from, $"confirm of version {confirm.Version} carries an invalid signature");
+            return;
+        }
+
+        await AdoptAsync(Combine(intent.State, intent.Signature, confirm.Signature)).ConfigureAwait(false);
+    }
+
+    /// <summary>Stores a verified fully signed state above our latest and reports what it changed for us.</summary>
+    private async Task AdoptAsync(SignedState full)
+    {
+        var hadLatest = Latest is not null;
+        var before = Latest is { } previous ? TransitionRules.BalanceOf(previous, Me) : Amount.Zero;
+        var phase = _record.Phase;
+        if (full.State.IsFinal)
+        {
+            phase = ChannelPhase.Closing;
+        }
+        else if (full.State.Version == 0 && phase == ChannelPhase.Proposed)
+        {
+            phase = ChannelPhase.Funding;
+        }
+
+        var lastSigned = _record.LastSigned;
+        if (lastSigned is null || lastSigned.State.Version < full.State.Version)
+        {
+            var digest = Digest(full.State);
+            lastSigned = new SignIntent(full.State, digest, full.SignatureOf(Me));
+        }
+
+        var wasFallenBehind = _record.FallenBehind;
+        await PersistAsync(_record with { Latest = full, LastSigned = lastSigned, Phase = phase, FallenBehind = false }, full)
+            .ConfigureAwait(false);
+
+        var after = TransitionRules.BalanceOf(full.State, Me);
+        if (hadLatest && after > before)
+        {
+            _engine.Events.Publish(new PaymentReceived(Id, full.State.Version, after - before, after));
+        }
+
+        if (wasFallenBehind)
+        {
+            _engine.Events.Publish(new ChannelSynced(Id, full.State.Version));
+        }
+
+        OnFullySigned(full);
+    }
+
+    private static string Truncate(string reason) =>
+        reason.Length <= 120 ? reason : reason[..120];
+}

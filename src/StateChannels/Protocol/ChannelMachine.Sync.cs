@@ -1,0 +1,154 @@
+using Microsoft.Extensions.Logging;
+
+namespace StateChannels.Protocol;
+
+/// <content>Connections: dispatch, reestablish after every (re)connect, and link loss.</content>
+internal sealed partial class ChannelMachine
+{
+    /// <summary>A (new) connection to the peer: announce where we stand. Proposals wait for the peer's answer.</summary>
+    public Task OnConnectedAsync(IPeerLink link) => LockedAsync(async () =>
+    {
+        _link = link;
+        _synced = false;
+        StopUpdateTimer();
+        var pending = _record.LastSigned is { } last && (Latest is not { } l || last.State.Version > l.Version) ? last : null;
+        await SendAsync(new Reestablish(Id, _record.Latest, pending?.State, pending?.Signature)).ConfigureAwait(false);
+    });
+
+    /// <summary>The connection is gone: stop proposing until the next reestablish.</summary>
+    public Task OnDisconnectedAsync(IPeerLink link) => LockedAsync(() =>
+    {
+        OnLinkLost(link);
+        return Task.CompletedTask;
+    });
+
+    /// <summary>Handles one message from the peer. Never throws for the peer's misbehaviour.</summary>
+    public Task HandleAsync(ProtocolMessage message, IPeerLink from) => LockedAsync(async () =>
+    {
+        if (!ReferenceEquals(from, _link))
+        {
+            return; // from a connection we already replaced
+        }
+
+        switch (message)
+        {
+            case ProposeUpdate m:
+                await HandleProposeAsync(m, from).ConfigureAwait(false);
+                break;
+            case AcceptUpdate m:
+                await HandleAcceptAsync(m, from).ConfigureAwait(false);
+                break;
+            case ConfirmUpdate m:
+                await HandleConfirmAsync(m, from).ConfigureAwait(false);
+                break;
+            case RejectUpdate m:
+                await HandleRejectAsync(m).ConfigureAwait(false);
+                break;
+            case Reestablish m:
+                await HandleReestablishAsync(m, from).ConfigureAwait(false);
+                break;
+            default:
+                Misbehaved(from, $"unexpected {message.Type} for an existing channel");
+                break;
+        }
+    });
+
+    /// <summary>
+    /// The peer's view after a (re)connect. Only signed evidence moves us: a fully signed state
+    /// above ours (both signatures verified) is adopted; a pending state the peer signed is
+    /// completed only if it is exactly our own proposal still in flight.
+    /// </summary>
+    private async Task HandleReestablishAsync(Reestablish m, IPeerLink from)
+    {
+        if (m.Latest is { } theirs)
+        {
+            if (!IsValidFull(theirs, out var why))
+            {
+                Misbehaved(from, "reestablish: " + why);
+                return;
+            }
+
+            var ours = Latest;
+            if (ours is not { } o || theirs.State.Version > o.Version)
+            {
+                if (_record.LastSigned is { } last && last.State.Version == theirs.State.Version && last.Digest != Digest(theirs.State))
+                {
+                    // Our key signed two states at one version: another instance is using it (F3).
+                    RaiseEquivocation(theirs.State.Version, "our key signed a different state at this version");
+                }
+
+                if (_inflight is { } p && p.State.Version <= theirs.State.Version)
+                {
+                    AbandonInflight();
+                }
+
+                await AdoptAsync(theirs).ConfigureAwait(false);
+            }
+            else if (theirs.State.Version == o.Version && Digest(theirs.State) != Digest(o))
+            {
+                RaiseEquivocation(o.Version, "the peer holds a different fully signed state at our latest version");
+            }
+        }
+
+        if (m.Pending is { } pending && m.PendingSignature is { } pendingSig)
+        {
+            var latestVersion = Latest?.Version;
+            var expected = latestVersion is null ? 0 : latestVersion.Value + 1;
+            var digest = Digest(pending);
+            if (pending.ChannelId != Id || pending.Version != expected || !VerifyPeer(digest, pendingSig))
+            {
+                Misbehaved(from, "reestablish: invalid pending state");
+                return;
+            }
+
+            if (_inflight is { } p && p.Digest == digest)
+            {
+                await CompleteProposalAsync(p, pendingSig).ConfigureAwait(false);
+            }
+            else if (pending.Version > _record.PeerSignedVersion)
+            {
+                // The peer signed a state we will never complete: propose above it.
+                _record = _record with { PeerSignedVersion = pending.Version };
+            }
+        }
+
+        AbandonInflight();
+        _synced = true;
+        if (_record.Phase == ChannelPhase.Proposed && Me == 0 && _record.Latest is null)
+        {
+            return; // the opening proposal was interrupted; the opener's OpenChannelAsync failed
+        }
+
+        await StartNextAsync().ConfigureAwait(false);
+    }
+
+    private bool IsValidFull(SignedState full, out string why)
+    {
+        try
+        {
+            TransitionRules.EnsureWellFormed(Id, Params, full.State);
+        }
+        catch (StateChannelException e)
+        {
+            why = e.Message;
+            return false;
+        }
+
+        var digest = Digest(full.State);
+        if (!Ecdsa.TryRecover(digest, full.Sig0, out var a0) || a0 != Params.Participant0
+            || !Ecdsa.TryRecover(digest, full.Sig1, out var a1) || a1 != Params.Participant1)
+        {
+            why = $"version {full.State.Version} is not signed by both participants";
+            return false;
+        }
+
+        why = string.Empty;
+        return true;
+    }
+
+    private void RaiseEquivocation(ulong version, string detail)
+    {
+        Log.LogError("channel {ChannelId}: equivocation at version {Version}: {Detail}", Id, version, detail);
+        _engine.Events.Publish(new EquivocationDetected(Id, version, detail));
+    }
+}

@@ -1,0 +1,25 @@
+namespace StateChannels.Protocol;
+
+/// <summary>Our unsigned proposal in flight: we sign it only after the peer has (DESIGN.md section 4).</summary>
+internal sealed class Proposal(ChannelState state, Hash32 digest, List<PendingPayment> payments, TaskCompletionSource<SignedState>? completion)
+{
+    public ChannelState State { get; } = state;
+
+    public Hash32 Digest { get; } = digest;
+
+    /// <summary>The payments this state carries (empty for open and close).</summary>
+    public List<PendingPayment> Payments { get; } = payments;
+
+    /// <summary>Completed with the fully signed state, for open and close proposals.</summary>
+    public TaskCompletionSource<SignedState>? Completion { get; } = completion;
+
+    public void Fail(Exception error)
+    {
+        foreach (var p in Payments)
+        {
+            p.Completion.TrySetException(error);
+        }
+
+        Completion?.TrySetException(error);
+    }
+}

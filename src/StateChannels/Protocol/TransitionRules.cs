@@ -1,0 +1,107 @@
+namespace StateChannels;
+
+/// <summary>
+/// The payment rule, in one place (go-perun's <c>ValidTransition</c>): which states a party may
+/// sign as responder, and which states are well-formed in a channel at all. Pure functions.
+/// </summary>
+public static class TransitionRules
+{
+    /// <summary>
+    /// Checks that <paramref name="state"/> is well-formed for the channel: its id, and balances
+    /// that add up to the funding total (Adjudicator: <c>balance0 + balance1 == funding0 + funding1</c>).
+    /// </summary>
+    /// <exception cref="StateChannelException"><see cref="ErrorCode.InvalidTransition"/> when not.</exception>
+    public static void EnsureWellFormed(ChannelId id, ChannelParams channel, ChannelState state)
+    {
+        if (state.ChannelId != id)
+        {
+            throw Invalid($"state is for channel {state.ChannelId}, not {id}");
+        }
+
+        if (!SumsTo(state, channel.Funding0, channel.Funding1))
+        {
+            throw Invalid($"balances {state.Balance0} + {state.Balance1} do not add up to the channel total");
+        }
+    }
+
+    /// <summary>
+    /// Checks that the responder (participant <paramref name="responderIndex"/>) may sign
+    /// <paramref name="next"/> on top of the latest fully signed <paramref name="latest"/>:
+    /// the version is exactly <paramref name="expectedVersion"/>, the channel and total are kept,
+    /// money flows only toward the responder (invariant 3), and a final state keeps the balances
+    /// as they are. A no-op non-final update is refused (it would only burn a version).
+    /// </summary>
+    /// <exception cref="StateChannelException"><see cref="ErrorCode.InvalidTransition"/> naming the broken rule.</exception>
+    public static void EnsureValidTransition(
+        ChannelId id, ChannelParams channel, ChannelState latest, ChannelState next, ulong expectedVersion, int responderIndex)
+    {
+        EnsureWellFormed(id, channel, next);
+        if (latest.IsFinal)
+        {
+            throw Invalid($"version {latest.Version} is final: the channel takes no more updates");
+        }
+
+        if (next.Version != expectedVersion)
+        {
+            throw Invalid($"version {next.Version} proposed; expected {expectedVersion}");
+        }
+
+        var before = BalanceOf(latest, responderIndex);
+        var after = BalanceOf(next, responderIndex);
+        if (next.IsFinal)
+        {
+            if (next.Balance0 != latest.Balance0 || next.Balance1 != latest.Balance1)
+            {
+                throw Invalid("a final state must keep the balances of the latest state");
+            }
+
+            return;
+        }
+
+        if (after < before)
+        {
+            throw Invalid($"the update moves {before - after} away from the responder");
+        }
+
+        if (after == before)
+        {
+            throw Invalid("the update moves no money");
+        }
+    }
+
+    /// <summary>The balance of participant <paramref name="index"/> in <paramref name="state"/>.</summary>
+    public static Amount BalanceOf(ChannelState state, int index) => index switch
+    {
+        0 => state.Balance0,
+        1 => state.Balance1,
+        _ => throw new ArgumentOutOfRangeException(nameof(index), index, "participant index is 0 or 1"),
+    };
+
+    /// <summary>
+    /// The state that pays <paramref name="amount"/> from participant <paramref name="payerIndex"/>
+    /// to the other one, at <paramref name="version"/>.
+    /// </summary>
+    /// <exception cref="StateChannelException"><see cref="ErrorCode.InsufficientFunds"/> when the payer's balance does not cover it.</exception>
+    public static ChannelState Pay(ChannelState latest, int payerIndex, Amount amount, ulong version)
+    {
+        var payer = BalanceOf(latest, payerIndex);
+        if (amount > payer)
+        {
+            throw new StateChannelException(ErrorCode.InsufficientFunds, $"balance {payer} does not cover {amount}");
+        }
+
+        var b0 = payerIndex == 0 ? latest.Balance0 - amount : latest.Balance0 + amount;
+        var b1 = payerIndex == 0 ? latest.Balance1 + amount : latest.Balance1 - amount;
+        return new ChannelState(latest.ChannelId, version, b0, b1, IsFinal: false);
+    }
+
+    private static bool SumsTo(ChannelState state, Amount funding0, Amount funding1)
+    {
+        // Fundings are < 2^120 each, so their sum cannot overflow; the balances come from a peer
+        // and could wrap around if added, so compare without adding them.
+        var total = funding0.Value + funding1.Value;
+        return state.Balance0.Value <= total && state.Balance1.Value == total - state.Balance0.Value;
+    }
+
+    private static StateChannelException Invalid(string message) => new(ErrorCode.InvalidTransition, message);
+}
