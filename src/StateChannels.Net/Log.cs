@@ -25,7 +25,7 @@ internal static partial class Log
     public static partial void Dropped(ILogger logger, EthAddress peer, EndPoint? remoteEndPoint, CloseReason reason);
 
     [LoggerMessage(3006, LogLevel.Information, "Connecting to {RemoteEndPoint} failed (attempt {Attempt}); retrying in {Delay}")]
-    public static partial void ConnectRetry(ILogger logger, EndPoint remoteEndPoint, int attempt, TimeSpan delay, Exception? exception);
+    public static partial void ConnectRetry(ILogger logger, string remoteEndPoint, int attempt, TimeSpan delay, Exception? exception);
 
     [LoggerMessage(3007, LogLevel.Warning, "Accepting a connection failed")]
     public static partial void AcceptFailed(ILogger logger, Exception exception);

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using StateChannels.Net.Framing;
 
 namespace StateChannels.Net;
@@ -54,8 +53,9 @@ public sealed partial class TcpMessageConnection
         {
             reason = CloseReason.Local;
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception)
         {
+            // Socket failure, or the socket was disposed by an abort: never escapes the loop.
             reason = CloseReason.ConnectionLost;
         }
         finally

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net.Sockets;
 using StateChannels.Net.Framing;
 
 namespace StateChannels.Net;
@@ -79,8 +78,9 @@ public sealed partial class TcpMessageConnection
                 await WriteBatchAsync(closing).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+        catch (Exception)
         {
+            // Socket failure, or the connection was aborted under us (the socket is disposed on abort).
             Abort(CloseReason.ConnectionLost);
         }
     }
@@ -115,7 +115,7 @@ public sealed partial class TcpMessageConnection
                 {
                     _sendSlots.Release();
                 }
-                else
+                else if (frame.Kind != FrameKind.Close)
                 {
                     Interlocked.Decrement(ref _controlQueued);
                 }
