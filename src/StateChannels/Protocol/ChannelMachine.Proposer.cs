@@ -97,7 +97,7 @@ internal sealed partial class ChannelMachine
     /// <summary>If idle and in sync, proposes the next state: all queued payments coalesced, or the close.</summary>
     private async Task StartNextAsync()
     {
-        if (_inflight is not null || !_synced || _link is null || Latest is null)
+        if (_inflight is not null || _awaitingConfirm || !_synced || _link is null || Latest is null)
         {
             return;
         }

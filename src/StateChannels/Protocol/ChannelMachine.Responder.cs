@@ -24,6 +24,7 @@ internal sealed partial class ChannelMachine
         var digest = Digest(state);
         if (_record.LastSigned is { } last && last.Digest == digest && (Latest is null || Latest.Value.Version < state.Version))
         {
+            _awaitingConfirm = true;
             await SendAsync(new AcceptUpdate(Id, state.Version, last.Signature)).ConfigureAwait(false);
             return;
         }
@@ -46,6 +47,7 @@ internal sealed partial class ChannelMachine
 
         var signature = SignOnce(state, digest);
         await PersistAsync(_record with { LastSigned = new SignIntent(state, digest, signature) }).ConfigureAwait(false);
+        _awaitingConfirm = true;
         await SendAsync(new AcceptUpdate(Id, state.Version, signature)).ConfigureAwait(false);
     }
 
@@ -100,6 +102,7 @@ internal sealed partial class ChannelMachine
         }
 
         await AdoptAsync(Combine(intent.State, intent.Signature, confirm.Signature)).ConfigureAwait(false);
+        await StartNextAsync().ConfigureAwait(false);
     }
 
     /// <summary>Stores a verified fully signed state above our latest and reports what it changed for us.</summary>
@@ -125,6 +128,7 @@ internal sealed partial class ChannelMachine
         }
 
         var wasFallenBehind = _record.FallenBehind;
+        _awaitingConfirm = false;
         await PersistAsync(_record with { Latest = full, LastSigned = lastSigned, Phase = phase, FallenBehind = false }, full)
             .ConfigureAwait(false);
 

@@ -93,15 +93,28 @@ internal sealed partial class ChannelMachine
         if (m.Pending is { } pending && m.PendingSignature is { } pendingSig)
         {
             var latestVersion = Latest?.Version;
-            var expected = latestVersion is null ? 0 : latestVersion.Value + 1;
             var digest = Digest(pending);
-            if (pending.ChannelId != Id || pending.Version != expected || !VerifyPeer(digest, pendingSig))
+            if (pending.ChannelId != Id || !VerifyPeer(digest, pendingSig))
             {
                 Misbehaved(from, "reestablish: invalid pending state");
                 return;
             }
 
-            if (_inflight is { } p && p.Digest == digest)
+            if (latestVersion is { } lv && pending.Version <= lv)
+            {
+                // Stale: we hold that version fully signed already (the peer missed our Confirm and
+                // has just been sent our latest). A different state there would be the peer's equivocation.
+                if (pending.Version == lv && digest != Digest(Latest!.Value))
+                {
+                    RaiseEquivocation(lv, "the peer signed a different state at our latest version");
+                }
+            }
+            else if (pending.Version != (latestVersion is null ? 0 : latestVersion.Value + 1))
+            {
+                Misbehaved(from, $"reestablish: pending version {pending.Version} is not next to our latest");
+                return;
+            }
+            else if (_inflight is { } p && p.Digest == digest)
             {
                 await CompleteProposalAsync(p, pendingSig).ConfigureAwait(false);
             }
@@ -113,6 +126,7 @@ internal sealed partial class ChannelMachine
         }
 
         AbandonInflight();
+        _awaitingConfirm = false; // whatever we signed above our latest is settled: adopted above, or abandoned by the peer
         _synced = true;
         if (_record.Phase == ChannelPhase.Proposed && Me == 0 && _record.Latest is null)
         {

@@ -18,6 +18,12 @@ internal sealed partial class ChannelMachine
     private TaskCompletionSource<SignedState>? _pendingClose;
     private IPeerLink? _link;
     private bool _synced;
+
+    /// <summary>
+    /// We signed the peer's proposal and wait for its Confirm. No proposal of ours until then: it
+    /// would be built on a state the peer has already moved past (money lost to the peer).
+    /// </summary>
+    private bool _awaitingConfirm;
     private ITimer? _updateTimer;
     private Task? _funding;
 

@@ -42,9 +42,9 @@ internal sealed class Party : IAsyncDisposable
     }
 
     /// <summary>Connects two parties over a fresh in-memory pair and serves it on both sides.</summary>
-    public static (Wire.Connection AtoB, Wire.Connection BtoA) Connect(Party a, Party b)
+    public static (MemoryPipe.Connection AtoB, MemoryPipe.Connection BtoA) Connect(Party a, Party b)
     {
-        var (ab, ba) = Wire.Pair(a.Address, b.Address);
+        var (ab, ba) = MemoryPipe.Pair(a.Address, b.Address);
         a.Serve(ab);
         b.Serve(ba);
         return (ab, ba);

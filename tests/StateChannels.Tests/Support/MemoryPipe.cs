@@ -3,12 +3,12 @@ using System.Threading.Channels;
 namespace StateChannels.Tests.Support;
 
 /// <summary>A connected pair of in-memory connections with optional message tampering.</summary>
-internal static class Wire
+internal static class MemoryPipe
 {
     public static (Connection A, Connection B) Pair(EthAddress a, EthAddress b)
     {
-        var ab = Channel.CreateUnbounded<byte[]>();
-        var ba = Channel.CreateUnbounded<byte[]>();
+        var ab = System.Threading.Channels.Channel.CreateUnbounded<byte[]>();
+        var ba = System.Threading.Channels.Channel.CreateUnbounded<byte[]>();
         return (new Connection(b, ab.Writer, ba.Reader), new Connection(a, ba.Writer, ab.Reader));
     }
 
