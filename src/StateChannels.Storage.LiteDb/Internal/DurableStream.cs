@@ -8,24 +8,30 @@ namespace StateChannels.Storage.LiteDb;
 /// <list type="bullet">
 /// <item>every <see cref="Flush()"/> LiteDB issues is a flush to the device (fsync), never a flush
 /// to the OS cache only;</item>
-/// <item>log mode: before a page marked "confirmed" (the last page of a transaction,
-/// LiteDB's commit record) is written, every earlier page is flushed to the device, so after a
-/// power loss a confirmed transaction is never missing one of its pages however the device
-/// reordered the unflushed writes;</item>
-/// <item>data mode: before the data file is overwritten (checkpoint), the log is flushed to the
-/// device (the write-ahead rule), so a crash in the middle of a checkpoint can be replayed;</item>
+/// <item>log: before a page marked "confirmed" (the last page of a transaction, LiteDB's commit
+/// record) is written, every earlier page is flushed to the device, so after a power loss a
+/// confirmed transaction is never missing one of its pages however the device reordered the
+/// unflushed writes;</item>
+/// <item>data file: before it is overwritten (checkpoint), the log is flushed to the device
+/// (the write-ahead rule), so a crash in the middle of a checkpoint is replayed from the log;</item>
 /// <item>a truncation is flushed at once, so a truncated log never comes back with stale pages;</item>
-/// <item><see cref="WaitDurable"/> lets the committing thread wait until the log holds every
-/// byte up to an offset and those bytes are on the device.</item>
+/// <item><see cref="WaitDurable"/> lets the committing thread wait until the log holds every byte
+/// up to an offset and those bytes are on the device.</item>
 /// </list>
+/// <para>Failures: LiteDB 5 reacts to an <see cref="IOException"/> by closing itself from whatever
+/// thread saw it, which can leave a half-committed transaction whose finalizer later throws on
+/// the GC thread and kills the process. So this stream never throws <see cref="IOException"/>:
+/// a failed log write, flush or truncation is recorded and dropped (LiteDB's background writer
+/// carries on; <see cref="WaitDurable"/> reports the fault to the store, which stops accepting
+/// work), and reads and data-file writes fail with <see cref="StorageDeviceException"/>, which
+/// LiteDB treats as an ordinary error. After a fault nothing more reaches the file.</para>
 /// Thread-safe: LiteDB's own wrapper serialises reads and writes; flushes and length changes are
 /// serialised here.
 /// </summary>
 internal sealed class DurableStream : Stream
 {
-    // LiteDB 5 page header (BasePage): the page type byte is at offset 4 and the
-    // "IsConfirmed" flag, set on a transaction's last page, at offset 18.
-    private const int PageSize = 8192;
+    // LiteDB 5 page header (BasePage): the "IsConfirmed" flag, set on a transaction's last page,
+    // is the byte at offset 18.
     private const int ConfirmedFlagOffset = 18;
 
     private readonly Stream _device;
@@ -36,12 +42,11 @@ internal sealed class DurableStream : Stream
     private long _durableEnd;
     private bool _dirty;
     private Exception? _fault;
-    private long _deviceFlushes;
     private bool _disposed;
 
     /// <summary>Wraps <paramref name="device"/>; it is disposed with this stream.</summary>
     /// <param name="device">The file (or a test double); a <see cref="FileStream"/> is flushed with <c>Flush(true)</c>, anything else with <c>Flush()</c>.</param>
-    /// <param name="isLog">True for LiteDB's log file (commit-record barrier), false for its data file.</param>
+    /// <param name="isLog">True for LiteDB's log file, false for its data file.</param>
     /// <param name="writeAheadLog">For the data file: the log stream that must be durable before any data-file write.</param>
     public DurableStream(Stream device, bool isLog, DurableStream? writeAheadLog)
     {
@@ -51,9 +56,6 @@ internal sealed class DurableStream : Stream
         _writtenEnd = device.Length;
         _durableEnd = _writtenEnd;
     }
-
-    /// <summary>How many times the device was flushed (diagnostics and tests).</summary>
-    public long DeviceFlushes => Interlocked.Read(ref _deviceFlushes);
 
     public override bool CanRead => true;
 
@@ -67,7 +69,15 @@ internal sealed class DurableStream : Stream
         {
             lock (_gate)
             {
-                return _device.Length;
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                try
+                {
+                    return _device.Length;
+                }
+                catch (Exception ex)
+                {
+                    throw Fault(ex);
+                }
             }
         }
     }
@@ -91,21 +101,32 @@ internal sealed class DurableStream : Stream
         }
     }
 
-    public override int Read(byte[] buffer, int offset, int count)
+    private bool IsFaulted
     {
-        lock (_gate)
+        get
         {
-            ThrowIfUnusable();
-            return _device.Read(buffer, offset, count);
+            lock (_gate)
+            {
+                return _fault is not null;
+            }
         }
     }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
         lock (_gate)
         {
             ThrowIfUnusable();
-            return _device.Read(buffer);
+            try
+            {
+                return _device.Read(buffer);
+            }
+            catch (Exception ex)
+            {
+                throw Fault(ex);
+            }
         }
     }
 
@@ -113,17 +134,28 @@ internal sealed class DurableStream : Stream
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        // Write-ahead rule: the log reaches the device before the data file changes.
-        _writeAheadLog?.Flush();
+        if (_writeAheadLog is { } log)
+        {
+            // Write-ahead rule: the log reaches the device before the data file changes.
+            log.Flush();
+            if (log.IsFaulted)
+            {
+                throw new StorageDeviceException("The log could not be made durable; the data file is left untouched.", null);
+            }
+        }
 
         lock (_gate)
         {
-            ThrowIfUnusable();
+            if (!Usable())
+            {
+                return;
+            }
+
             try
             {
-                if (_isLog && _dirty && buffer.Length == PageSize && buffer[ConfirmedFlagOffset] != 0)
+                if (_isLog && _dirty && buffer.Length == StoreDocuments.PageSize && buffer[ConfirmedFlagOffset] != 0)
                 {
-                    // Commit-record barrier: all earlier pages of the transaction are durable
+                    // Commit-record barrier: every earlier page of the transaction is durable
                     // before the page that declares it committed can be.
                     FlushDeviceLocked();
                 }
@@ -134,8 +166,7 @@ internal sealed class DurableStream : Stream
             }
             catch (Exception ex)
             {
-                _fault ??= ex;
-                throw;
+                FaultUnlessLog(ex);
             }
             finally
             {
@@ -149,10 +180,22 @@ internal sealed class DurableStream : Stream
     {
         lock (_gate)
         {
-            if (_dirty)
+            if (!_dirty || !Usable())
             {
-                ThrowIfUnusable();
+                return;
+            }
+
+            try
+            {
                 FlushDeviceLocked();
+            }
+            catch (Exception ex)
+            {
+                FaultUnlessLog(ex);
+            }
+            finally
+            {
+                Monitor.PulseAll(_gate);
             }
         }
     }
@@ -169,7 +212,11 @@ internal sealed class DurableStream : Stream
     {
         lock (_gate)
         {
-            ThrowIfUnusable();
+            if (!Usable())
+            {
+                return;
+            }
+
             try
             {
                 _device.SetLength(value);
@@ -183,8 +230,7 @@ internal sealed class DurableStream : Stream
             }
             catch (Exception ex)
             {
-                _fault ??= ex;
-                throw;
+                FaultUnlessLog(ex);
             }
             finally
             {
@@ -195,23 +241,29 @@ internal sealed class DurableStream : Stream
 
     /// <summary>
     /// Blocks until every byte below <paramref name="end"/> has been written and flushed to the
-    /// device (flushing it here if LiteDB's writer has not yet), or throws
-    /// <see cref="IOException"/> when the stream faulted or <paramref name="timeout"/> passed.
+    /// device (flushing here if LiteDB's writer has not yet).
     /// </summary>
     /// <param name="end">The offset the log must durably reach (LiteDB's virtual log length after a commit).</param>
     /// <param name="timeout">How long to wait for LiteDB's background writer.</param>
+    /// <exception cref="StorageDeviceException">The stream faulted or the timeout passed: durability is unknown.</exception>
     public void WaitDurable(long end, TimeSpan timeout)
     {
         long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         lock (_gate)
         {
-            while (_writtenEnd < end)
+            while (true)
             {
                 ThrowIfUnusable();
+                if (_writtenEnd >= end)
+                {
+                    break;
+                }
+
                 long remaining = deadline - Environment.TickCount64;
                 if (remaining <= 0)
                 {
-                    throw new IOException($"The log did not reach offset {end} within {timeout} (written up to {_writtenEnd}).");
+                    throw new StorageDeviceException(
+                        $"The log did not reach offset {end} within {timeout} (written up to {_writtenEnd}).", null);
                 }
 
                 Monitor.Wait(_gate, TimeSpan.FromMilliseconds(Math.Min(remaining, 1000)));
@@ -219,8 +271,14 @@ internal sealed class DurableStream : Stream
 
             if (_durableEnd < end)
             {
-                ThrowIfUnusable();
-                FlushDeviceLocked();
+                try
+                {
+                    FlushDeviceLocked();
+                }
+                catch (Exception ex)
+                {
+                    throw Fault(ex);
+                }
             }
         }
     }
@@ -244,31 +302,48 @@ internal sealed class DurableStream : Stream
 
     private void FlushDeviceLocked()
     {
-        try
+        long end = _writtenEnd;
+        if (_device is FileStream file)
         {
-            long end = _writtenEnd;
-            if (_device is FileStream file)
-            {
-                file.Flush(flushToDisk: true);
-            }
-            else
-            {
-                _device.Flush();
-            }
+            file.Flush(flushToDisk: true);
+        }
+        else
+        {
+            _device.Flush();
+        }
 
-            _durableEnd = Math.Max(_durableEnd, end);
-            _dirty = false;
-            Interlocked.Increment(ref _deviceFlushes);
-        }
-        catch (Exception ex)
+        _durableEnd = Math.Max(_durableEnd, end);
+        _dirty = false;
+    }
+
+    /// <summary>Records the first fault and returns the exception to throw for it.</summary>
+    private StorageDeviceException Fault(Exception ex)
+    {
+        _fault ??= ex;
+        Monitor.PulseAll(_gate);
+        return ex as StorageDeviceException ?? new StorageDeviceException($"The storage device failed: {ex.Message}", ex);
+    }
+
+    /// <summary>Records the fault; the data file throws, the log swallows it (see the class remarks).</summary>
+    private void FaultUnlessLog(Exception ex)
+    {
+        StorageDeviceException failure = Fault(ex);
+        if (!_isLog)
         {
-            _fault ??= ex;
-            throw;
+            throw failure;
         }
-        finally
+    }
+
+    /// <summary>False when the stream faulted and the operation must be dropped (log) — or throws (data file).</summary>
+    private bool Usable()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_fault is null)
         {
-            Monitor.PulseAll(_gate);
+            return true;
         }
+
+        return _isLog ? false : throw new StorageDeviceException("An earlier operation on this file failed.", _fault);
     }
 
     private void ThrowIfUnusable()
@@ -276,7 +351,7 @@ internal sealed class DurableStream : Stream
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_fault is not null)
         {
-            throw new IOException("An earlier write or flush of this file failed; its durable content is unknown.", _fault);
+            throw new StorageDeviceException("An earlier write or flush of this file failed; its durable content is unknown.", _fault);
         }
     }
 }

@@ -1,0 +1,262 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using LiteDB;
+
+namespace StateChannels.Storage.LiteDb;
+
+/// <content>Reads: synchronous LiteDB queries on the caller's thread, verified and decoded.</content>
+public sealed partial class LiteDbChannelStore
+{
+    // Long enumerations read in pages: a LiteDB cursor is bound to its thread, and the consumer
+    // of an async enumeration may resume on another one.
+    private const int ReadPageSize = 128;
+    private const int MaxCursorNameLength = 256;
+
+    /// <summary>The channel's record, or null if unknown. Verified (schema, checksum, id) before it is returned.</summary>
+    /// <param name="id">The channel.</param>
+    /// <param name="cancellationToken">Cancels before the read starts.</param>
+    /// <returns>The record or null.</returns>
+    /// <exception cref="StateChannelException"><see cref="ErrorCode.StorageFailure"/> or <see cref="ErrorCode.UnsupportedSchemaVersion"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The store is disposed.</exception>
+    public ValueTask<ChannelRecord?> GetChannelAsync(ChannelId id, CancellationToken cancellationToken = default) =>
+        ReadAsync(() => ReadChannel(id), "read a channel", cancellationToken);
+
+    /// <summary>Every channel record, in no particular order (in fact by id), read in pages.</summary>
+    /// <param name="cancellationToken">Cancels the enumeration between records.</param>
+    /// <returns>The records.</returns>
+    /// <exception cref="StateChannelException"><see cref="ErrorCode.StorageFailure"/> or <see cref="ErrorCode.UnsupportedSchemaVersion"/>.</exception>
+    public async IAsyncEnumerable<ChannelRecord> GetChannelsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        byte[]? after = null;
+        while (true)
+        {
+            byte[]? from = after;
+            List<(byte[] Key, ChannelRecord Record)> page = await ReadAsync(
+                () => ReadChannelPage(from), "read the channels", cancellationToken).ConfigureAwait(false);
+            foreach ((byte[] key, ChannelRecord record) in page)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return record;
+                after = key;
+            }
+
+            if (page.Count < ReadPageSize)
+            {
+                yield break;
+            }
+        }
+    }
+
+    /// <summary>The signed state of a channel at a version, or null if not held. Verified before it is returned.</summary>
+    /// <param name="id">The channel.</param>
+    /// <param name="version">The version.</param>
+    /// <param name="cancellationToken">Cancels before the read starts.</param>
+    /// <returns>The state or null.</returns>
+    /// <exception cref="StateChannelException"><see cref="ErrorCode.StorageFailure"/> or <see cref="ErrorCode.UnsupportedSchemaVersion"/>.</exception>
+    public ValueTask<SignedState?> GetStateAsync(ChannelId id, ulong version, CancellationToken cancellationToken = default) =>
+        ReadAsync(() => ReadState(id, version), "read a state", cancellationToken);
+
+    /// <summary>The channel's stored signed states with version at least <paramref name="fromVersion"/>, ascending, read in pages.</summary>
+    /// <param name="id">The channel.</param>
+    /// <param name="fromVersion">The lowest version to return.</param>
+    /// <param name="cancellationToken">Cancels the enumeration between states.</param>
+    /// <returns>The states.</returns>
+    /// <exception cref="StateChannelException"><see cref="ErrorCode.StorageFailure"/> or <see cref="ErrorCode.UnsupportedSchemaVersion"/>.</exception>
+    public async IAsyncEnumerable<SignedState> GetHistoryAsync(
+        ChannelId id, ulong fromVersion = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ulong next = fromVersion;
+        while (true)
+        {
+            ulong from = next;
+            List<SignedState> page = await ReadAsync(
+                () => ReadHistoryPage(id, from, ReadPageSize), "read a history", cancellationToken).ConfigureAwait(false);
+            foreach (SignedState state in page)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return state;
+            }
+
+            if (page.Count < ReadPageSize || page[^1].State.Version == ulong.MaxValue)
+            {
+                yield break;
+            }
+
+            next = page[^1].State.Version + 1;
+        }
+    }
+
+    /// <summary>A named cursor, or null if never set. Verified before it is returned.</summary>
+    /// <param name="name">The cursor's name: 1 to 256 characters.</param>
+    /// <param name="cancellationToken">Cancels before the read starts.</param>
+    /// <returns>The value or null.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or too long.</exception>
+    /// <exception cref="StateChannelException"><see cref="ErrorCode.StorageFailure"/> or <see cref="ErrorCode.UnsupportedSchemaVersion"/>.</exception>
+    public ValueTask<ulong?> GetCursorAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ValidateCursorName(name);
+        return ReadAsync(() => ReadCursor(name), "read a cursor", cancellationToken);
+    }
+
+    private static void ValidateCursorName(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(name.Length, MaxCursorNameLength, nameof(name));
+    }
+
+    private static ChannelRecord DecodeChannel(BsonDocument document, byte[] key, ChannelId expected)
+    {
+        byte[] payload = StoreDocuments.Verify(document, key, $"record of channel {expected}");
+        ChannelRecord record = RecordCodec.DecodeChannel(payload);
+        if (record.Id != expected)
+        {
+            throw StoreDocuments.Corrupt($"record of channel {expected}", $"it holds channel {record.Id}");
+        }
+
+        return record;
+    }
+
+    private static SignedState DecodeState(BsonDocument document, byte[] key, ChannelId channel, ulong version)
+    {
+        string what = $"state {version} of channel {channel}";
+        byte[] payload = StoreDocuments.Verify(document, key, what);
+        SignedState state = RecordCodec.DecodeState(payload);
+        if (state.State.ChannelId != channel || state.State.Version != version)
+        {
+            throw StoreDocuments.Corrupt(what, $"it holds state {state.State.Version} of channel {state.State.ChannelId}");
+        }
+
+        return state;
+    }
+
+    private ValueTask<T> ReadAsync<T>(Func<T> read, string operation, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<T>(cancellationToken);
+        }
+
+        try
+        {
+            return ValueTask.FromResult(Read(read, operation));
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException<T>(ex);
+        }
+    }
+
+    private T Read<T>(Func<T> read, string operation)
+    {
+        _lifetime.EnterReadLock();
+        try
+        {
+            ThrowIfUnusable();
+            try
+            {
+                return read();
+            }
+            catch (Exception ex)
+            {
+                throw Wrap(ex, operation);
+            }
+        }
+        finally
+        {
+            _lifetime.ExitReadLock();
+        }
+    }
+
+    private ChannelRecord? ReadChannel(ChannelId id)
+    {
+        byte[] key = StoreDocuments.ChannelKey(id);
+        BsonDocument? document = FindById(StoreDocuments.Channels, key);
+        return document is null ? null : DecodeChannel(document, key, id);
+    }
+
+    private List<(byte[] Key, ChannelRecord Record)> ReadChannelPage(byte[]? after)
+    {
+        var query = new Query { OrderBy = "_id", Limit = ReadPageSize };
+        if (after is not null)
+        {
+            query.Where.Add(StoreDocuments.IdAfter(after));
+        }
+
+        var documents = new List<BsonDocument>(ReadPageSize);
+        using (IBsonDataReader reader = _engine.Query(StoreDocuments.Channels, query))
+        {
+            while (reader.Read())
+            {
+                documents.Add(reader.Current.AsDocument);
+            }
+        }
+
+        var page = new List<(byte[], ChannelRecord)>(documents.Count);
+        foreach (BsonDocument document in documents)
+        {
+            BsonValue id = document["_id"];
+            if (!id.IsBinary || id.AsBinary.Length != ChannelId.Length)
+            {
+                throw StoreDocuments.Corrupt("channel list", "a record has a malformed key");
+            }
+
+            byte[] key = id.AsBinary;
+            page.Add((key, DecodeChannel(document, key, ChannelId.FromBytes(key))));
+        }
+
+        return page;
+    }
+
+    private SignedState? ReadState(ChannelId id, ulong version)
+    {
+        byte[] key = StoreDocuments.StateKey(id, version);
+        BsonDocument? document = FindById(StoreDocuments.States, key);
+        return document is null ? null : DecodeState(document, key, id, version);
+    }
+
+    private List<SignedState> ReadHistoryPage(ChannelId id, ulong from, int limit)
+    {
+        var query = new Query { OrderBy = "_id", Limit = limit };
+        query.Where.Add(StoreDocuments.IdBetween(StoreDocuments.StateKey(id, from), StoreDocuments.StateKey(id, ulong.MaxValue)));
+        var documents = new List<BsonDocument>(limit);
+        using (IBsonDataReader reader = _engine.Query(StoreDocuments.States, query))
+        {
+            while (reader.Read())
+            {
+                documents.Add(reader.Current.AsDocument);
+            }
+        }
+
+        var page = new List<SignedState>(documents.Count);
+        foreach (BsonDocument document in documents)
+        {
+            BsonValue key = document["_id"];
+            if (!key.IsBinary || key.AsBinary.Length != StoreDocuments.StateKeyLength)
+            {
+                throw StoreDocuments.Corrupt($"history of channel {id}", "a state has a malformed key");
+            }
+
+            page.Add(DecodeState(document, key.AsBinary, id, StoreDocuments.VersionOfStateKey(key.AsBinary)));
+        }
+
+        return page;
+    }
+
+    private ulong? ReadCursor(string name)
+    {
+        byte[] key = StoreDocuments.CursorKey(name);
+        BsonDocument? document = FindById(StoreDocuments.Cursors, key);
+        if (document is null)
+        {
+            return null;
+        }
+
+        byte[] payload = StoreDocuments.Verify(document, key, $"cursor {name}");
+        if (payload.Length != sizeof(ulong))
+        {
+            throw StoreDocuments.Corrupt($"cursor {name}", "its value is not 8 bytes");
+        }
+
+        return BinaryPrimitives.ReadUInt64BigEndian(payload);
+    }
+}

@@ -1,0 +1,307 @@
+using LiteDB;
+using LiteDB.Engine;
+
+namespace StateChannels.Storage.LiteDb;
+
+/// <summary>
+/// <see cref="IChannelStore"/> on one LiteDB 5 file per client.
+/// <para>Durability: <see cref="WriteAsync"/>, <see cref="SetCursorAsync"/> and
+/// <see cref="PruneHistoryAsync"/> return only after their LiteDB transaction is on the device
+/// (fsync'd), which LiteDB 5 does not do by itself: the store writes through its own streams,
+/// makes every transaction's pages durable before its commit record, and waits for the commit
+/// record to be durable before it acknowledges. A power loss at any moment leaves each write
+/// either whole or absent.</para>
+/// <para>Concurrency: every member is thread-safe. One dedicated writer thread applies all
+/// writes; writes queued while it is busy are applied together in one transaction with one
+/// durable commit (group commit), each batch staying atomic and validated on its own. Reads run
+/// on the caller's thread and see committed writes only.</para>
+/// <para>Integrity: every record is stored as <see cref="RecordCodec"/> bytes with a schema
+/// version and a SHA-256 checksum, verified on every read. A corrupt or unreadable file or record
+/// throws <see cref="StateChannelException"/> with <see cref="ErrorCode.StorageFailure"/>, a
+/// record of a newer schema <see cref="ErrorCode.UnsupportedSchemaVersion"/>; wrong data is
+/// never returned. After a failed commit the store is faulted: every later call throws
+/// <see cref="ErrorCode.StorageFailure"/>, and the file should be reopened.</para>
+/// <para>The file is held exclusively until <see cref="DisposeAsync"/>.</para>
+/// </summary>
+public sealed partial class LiteDbChannelStore : IChannelStore
+{
+    private readonly LiteDbStoreOptions _options;
+    private readonly LiteEngine _engine;
+    private readonly DurableStream _data;
+    private readonly DurableStream _log;
+    private readonly GroupCommitQueue _writer;
+    private readonly ReaderWriterLockSlim _lifetime = new(LockRecursionPolicy.NoRecursion);
+    private readonly TaskCompletionSource _disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile Exception? _fault;
+    private int _disposeStarted;
+    private bool _closed;
+    private long _commits;
+
+    private LiteDbChannelStore(string path, LiteDbStoreOptions options, LiteEngine engine, DurableStream data, DurableStream log)
+    {
+        Path = path;
+        _options = options;
+        _engine = engine;
+        _data = data;
+        _log = log;
+        _writer = new GroupCommitQueue(
+            "StateChannels.LiteDb writer", options.MaxOperationsPerCommit, ApplyGroup, ex => Wrap(ex, "write"));
+    }
+
+    /// <summary>The full path of the database file (LiteDB's log lives beside it as <c>name-log.ext</c>).</summary>
+    public string Path { get; }
+
+    /// <summary>LiteDB transactions committed by the writer since open (tests: group commit).</summary>
+    internal long Commits => Interlocked.Read(ref _commits);
+
+    /// <summary>
+    /// Opens the store in <paramref name="path"/>, creating the file if it does not exist, and
+    /// replays any transactions LiteDB's log holds from before a crash.
+    /// </summary>
+    /// <param name="path">The database file, e.g. <c>wallet.db</c>; its directory must exist.</param>
+    /// <param name="options">Options; null for the defaults.</param>
+    /// <returns>The open store. Dispose it to release the file.</returns>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or an option is out of range.</exception>
+    /// <exception cref="StateChannelException">
+    /// <see cref="ErrorCode.StorageFailure"/>: the file is in use by another store, unreadable or corrupt;
+    /// <see cref="ErrorCode.UnsupportedSchemaVersion"/>: it was written by a newer version of this library.
+    /// </exception>
+    public static LiteDbChannelStore Open(string path, LiteDbStoreOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        LiteDbStoreOptions validated = (options ?? new LiteDbStoreOptions()).Validated();
+        string fullPath = System.IO.Path.GetFullPath(path);
+        Func<string, Stream> openFile = validated.FileOpener ?? StoreFiles.OpenExclusive;
+
+        Stream? rawData = null;
+        Stream? rawLog = null;
+        DurableStream? log = null;
+        DurableStream? data = null;
+        LiteEngine? engine = null;
+        try
+        {
+            // The data file first: it carries the exclusive lock a second store trips on.
+            rawData = openFile(fullPath);
+            rawLog = openFile(StoreFiles.LogPathOf(fullPath));
+            CheckLengths(rawData.Length, rawLog.Length);
+            log = new DurableStream(rawLog, isLog: true, writeAheadLog: null);
+            data = new DurableStream(rawData, isLog: false, writeAheadLog: log);
+            engine = new LiteEngine(new EngineSettings
+            {
+                DataStream = data,
+                LogStream = log,
+
+                // Never let LiteDB "repair" a damaged file by rebuilding it: that can drop records silently.
+                AutoRebuild = false,
+                Upgrade = false,
+            });
+
+            var store = new LiteDbChannelStore(fullPath, validated, engine, data, log);
+            store.Initialize();
+            store._writer.Start();
+            return store;
+        }
+        catch (Exception ex)
+        {
+            try
+            {
+                engine?.Dispose();
+            }
+            catch (Exception)
+            {
+                // The open already failed; the original error is the one to report.
+            }
+
+            (data ?? rawData)?.Dispose();
+            (log ?? rawLog)?.Dispose();
+            throw Wrap(ex, $"open {fullPath}");
+        }
+    }
+
+    /// <summary>
+    /// Finishes every queued write, then checkpoints and closes the file. Writes and reads after
+    /// this throw <see cref="ObjectDisposedException"/>. Safe to call more than once.
+    /// </summary>
+    /// <returns>A task that completes when the file is closed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposeStarted, 1) == 1)
+        {
+            await _disposed.Task.ConfigureAwait(false);
+            return;
+        }
+
+        await _writer.CloseAsync().ConfigureAwait(false);
+        _lifetime.EnterWriteLock();
+        try
+        {
+            _closed = true;
+            try
+            {
+                // Closing checkpoints the log into the data file. If that fails nothing is lost:
+                // the log stays durable and is replayed by the next open.
+                _engine.Dispose();
+            }
+            catch (Exception)
+            {
+                // See above: a failed final checkpoint is not a lost write.
+            }
+
+            _data.Dispose();
+            _log.Dispose();
+        }
+        finally
+        {
+            _lifetime.ExitWriteLock();
+            _disposed.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Maps a failure inside LiteDB or the codec to the SDK's exceptions: everything but our own
+    /// <see cref="StateChannelException"/>s and cancellation becomes <see cref="ErrorCode.StorageFailure"/>
+    /// (LiteDB reports damage as anything from <see cref="LiteException"/> to <see cref="ArgumentOutOfRangeException"/>).
+    /// Argument checks run before any call that is wrapped.
+    /// </summary>
+    private static Exception Wrap(Exception ex, string operation) => ex switch
+    {
+        StateChannelException { Code: ErrorCode.InvalidFormat } invalid => new StateChannelException(
+            ErrorCode.StorageFailure, $"Cannot {operation}: a stored record does not decode ({invalid.Message}).", invalid),
+        StateChannelException or OperationCanceledException => ex,
+        _ => new StateChannelException(ErrorCode.StorageFailure, $"Cannot {operation}: {ex.Message}", ex),
+    };
+
+    /// <summary>
+    /// Refuses files LiteDB would "repair" silently: given a data file that is not a whole number
+    /// of pages, LiteDB truncates it (to nothing, if it is shorter than a page, and then starts an
+    /// empty database); given an empty data file beside a non-empty log, it starts an empty
+    /// database too. Neither can come from a crash (the first page is flushed before the log is
+    /// ever written), so both mean a damaged file. A log that is not a whole number of pages is a
+    /// torn last write of an unacknowledged transaction, which LiteDB rightly drops.
+    /// </summary>
+    private static void CheckLengths(long dataLength, long logLength)
+    {
+        if (dataLength % StoreDocuments.PageSize != 0)
+        {
+            throw StoreDocuments.Corrupt("database file", $"its length {dataLength} is not a whole number of pages (truncated?)");
+        }
+
+        if (dataLength == 0 && logLength > 0)
+        {
+            throw StoreDocuments.Corrupt("database file", "it is empty while its log is not");
+        }
+    }
+
+    /// <summary>
+    /// Sets LiteDB's checkpoint threshold, checks or writes the store's own schema document, and
+    /// creates every collection up front: LiteDB 5 can fail a read of a collection that another
+    /// transaction is creating at the same moment (upstream issue 2792).
+    /// </summary>
+    private void Initialize()
+    {
+        // Checks first: nothing is written to a file this library then refuses.
+        BsonDocument? meta = FindById(StoreDocuments.Meta, StoreDocuments.MetaId);
+        if (meta is null)
+        {
+            foreach (string collection in (string[])[StoreDocuments.Channels, StoreDocuments.States, StoreDocuments.Cursors])
+            {
+                using IBsonDataReader reader = _engine.Query(collection, new Query { Limit = 1 });
+                if (reader.Read())
+                {
+                    throw StoreDocuments.Corrupt("store header", "it is missing while records exist");
+                }
+            }
+        }
+        else if (!meta.TryGetValue("schema", out BsonValue schema) || !schema.IsInt32 || schema.AsInt32 < 1)
+        {
+            throw StoreDocuments.Corrupt("store header", "it has no valid schema version");
+        }
+        else if (schema.AsInt32 > StoreDocuments.SchemaVersion)
+        {
+            throw new StateChannelException(
+                ErrorCode.UnsupportedSchemaVersion,
+                $"The store was written with schema {schema.AsInt32}; this library reads up to {StoreDocuments.SchemaVersion}.");
+        }
+
+        if (_engine.Pragma("CHECKPOINT").AsInt32 != _options.CheckpointPages)
+        {
+            _engine.Pragma("CHECKPOINT", _options.CheckpointPages);
+            WaitDurable();
+        }
+
+        if (meta is null)
+        {
+            _engine.Insert(
+                StoreDocuments.Meta,
+                [new BsonDocument { ["_id"] = StoreDocuments.MetaId, ["schema"] = StoreDocuments.SchemaVersion }],
+                BsonAutoId.ObjectId);
+            WaitDurable();
+        }
+
+        var existing = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        using (IBsonDataReader reader = _engine.Query("$cols", new Query()))
+        {
+            while (reader.Read())
+            {
+                existing.Add(reader.Current["name"].AsString);
+            }
+        }
+
+        foreach (string collection in (string[])[StoreDocuments.Channels, StoreDocuments.States, StoreDocuments.Cursors])
+        {
+            if (!existing.Contains(collection))
+            {
+                // LiteDB creates a collection on its first insert and keeps it when emptied.
+                _engine.BeginTrans();
+                _engine.Insert(collection, [new BsonDocument { ["_id"] = "create" }], BsonAutoId.ObjectId);
+                _engine.Delete(collection, [new BsonValue("create")]);
+                _engine.Commit();
+                WaitDurable();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Called on the thread that just committed: blocks until LiteDB's log is durable up to its
+    /// current end, which covers every transaction committed so far.
+    /// </summary>
+    private void WaitDurable()
+    {
+        // $database.logFileSize is LiteDB's virtual log length: the end of the last page queued
+        // for its background writer, so the end of the commit that just returned.
+        BsonValue size;
+        using (IBsonDataReader reader = _engine.Query("$database", new Query()))
+        {
+            if (!reader.Read())
+            {
+                throw new StorageDeviceException("LiteDB did not report its log length.", null);
+            }
+
+            size = reader.Current["logFileSize"];
+        }
+
+        long end = size.IsNumber ? size.AsInt64 : -1;
+        if (end < 0)
+        {
+            throw new StorageDeviceException($"LiteDB reported an unusable log length ({size}).", null);
+        }
+
+        _log.WaitDurable(end, _options.DurabilityTimeout);
+    }
+
+    private BsonDocument? FindById(string collection, BsonValue id)
+    {
+        using IBsonDataReader reader = _engine.Query(collection, new Query { Where = { StoreDocuments.IdEquals(id) }, Limit = 1 });
+        return reader.Read() ? reader.Current.AsDocument : null;
+    }
+
+    private void ThrowIfUnusable()
+    {
+        ObjectDisposedException.ThrowIf(_closed, this);
+        if (_fault is { } fault)
+        {
+            throw new StateChannelException(
+                ErrorCode.StorageFailure, "The store faulted after a failed commit; reopen it.", fault);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+namespace StateChannels.Storage.LiteDb.Tests;
+
+/// <summary>The store conformance suite on <see cref="LiteDbChannelStore"/>, on a real file in a temporary directory.</summary>
+public sealed class LiteDbChannelStoreConformanceTests : ChannelStoreConformanceTests
+{
+    private readonly TempDirectory _directory = new();
+    private int? _historyRetention;
+
+    private string DatabasePath => _directory.File("client.db");
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _directory.Dispose();
+    }
+
+    protected override Task<IChannelStore> CreateStoreAsync(int? historyRetention = null)
+    {
+        _historyRetention = historyRetention;
+        return Task.FromResult(Open());
+    }
+
+    protected override async Task<IChannelStore> ReopenAsync(IChannelStore store)
+    {
+        await store.DisposeAsync();
+        return Open();
+    }
+
+    protected override Task<IChannelStore> CorruptStateAsync(IChannelStore store, ChannelId id, ulong version) =>
+        EditClosedAsync(store, () => RawLiteDb.FlipPayloadBit(DatabasePath, StoreDocuments.States, StoreDocuments.StateKey(id, version)));
+
+    protected override Task<IChannelStore> CorruptChannelAsync(IChannelStore store, ChannelId id) =>
+        EditClosedAsync(store, () => RawLiteDb.FlipPayloadBit(DatabasePath, StoreDocuments.Channels, StoreDocuments.ChannelKey(id)));
+
+    protected override Task<IChannelStore> RewriteChannelPayloadAsync(IChannelStore store, ChannelId id, Func<byte[], byte[]> rewrite) =>
+        EditClosedAsync(store, () => RawLiteDb.RewritePayload(DatabasePath, StoreDocuments.Channels, StoreDocuments.ChannelKey(id), rewrite));
+
+    protected override Task<IChannelStore> RewriteStatePayloadAsync(IChannelStore store, ChannelId id, ulong version, Func<byte[], byte[]> rewrite) =>
+        EditClosedAsync(store, () => RawLiteDb.RewritePayload(DatabasePath, StoreDocuments.States, StoreDocuments.StateKey(id, version), rewrite));
+
+    private IChannelStore Open() =>
+        LiteDbChannelStore.Open(DatabasePath, new LiteDbStoreOptions { HistoryRetention = _historyRetention });
+
+    private async Task<IChannelStore> EditClosedAsync(IChannelStore store, Action edit)
+    {
+        await store.DisposeAsync();
+        edit();
+        return Open();
+    }
+}
