@@ -23,7 +23,7 @@ public sealed class TcpChannelDialer
     private static readonly ResiliencePropertyKey<string> TargetKey = new("StateChannels.Net.Target");
 
     private readonly IChannelSigner _signer;
-    private readonly ChainContext _domain;
+    private readonly Eip712Domain _domain;
     private readonly TcpTransportOptions _options;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _pipeline;
@@ -35,7 +35,7 @@ public sealed class TcpChannelDialer
     /// <param name="logger">Receives connection events; never keys or signatures.</param>
     /// <exception cref="ArgumentNullException"><paramref name="signer"/> or <paramref name="domain"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    public TcpChannelDialer(IChannelSigner signer, ChainContext domain, TcpTransportOptions? options = null, ILogger? logger = null)
+    public TcpChannelDialer(IChannelSigner signer, Eip712Domain domain, TcpTransportOptions? options = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(signer);
         ArgumentNullException.ThrowIfNull(domain);

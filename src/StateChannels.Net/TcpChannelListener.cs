@@ -24,12 +24,12 @@ namespace StateChannels.Net;
 public sealed class TcpChannelListener : IAsyncDisposable
 {
     private readonly IChannelSigner _signer;
-    private readonly ChainContext _domain;
+    private readonly Eip712Domain _domain;
     private readonly TcpTransportOptions _options;
     private readonly ILogger _logger;
     private readonly Socket _listenSocket;
     private readonly ConnectionLimiter _limiter;
-    private readonly Channel<TcpMessageConnection> _accepted = Channel.CreateUnbounded<TcpMessageConnection>();
+    private readonly Channel<TcpMessageConnection> _accepted = System.Threading.Channels.Channel.CreateUnbounded<TcpMessageConnection>();
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<long, Task> _handshakes = new();
     private readonly Task _acceptLoop;
@@ -46,7 +46,7 @@ public sealed class TcpChannelListener : IAsyncDisposable
     /// <exception cref="ArgumentNullException"><paramref name="signer"/> or <paramref name="domain"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="SocketException">The end point cannot be bound.</exception>
-    public TcpChannelListener(IChannelSigner signer, ChainContext domain, IPEndPoint? endPoint = null, TcpTransportOptions? options = null, ILogger? logger = null)
+    public TcpChannelListener(IChannelSigner signer, Eip712Domain domain, IPEndPoint? endPoint = null, TcpTransportOptions? options = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(signer);
         ArgumentNullException.ThrowIfNull(domain);

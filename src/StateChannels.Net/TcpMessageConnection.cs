@@ -39,7 +39,7 @@ public sealed partial class TcpMessageConnection : IMessageConnection
     private Task _writeLoop = Task.CompletedTask;
     private int _closing;
     private int _closed;
-    private CloseReason _closeReason;
+    private int _closeReason;
 
     internal TcpMessageConnection(
         Socket socket,
@@ -60,13 +60,13 @@ public sealed partial class TcpMessageConnection : IMessageConnection
         Peer = peer;
         RemoteEndPoint = SafeRemoteEndPoint(socket);
         _inboundRate = new TokenBucket(_time, options.InboundFramesPerSecond, options.InboundFrameBurst);
-        _inbound = Channel.CreateBounded<Frame>(new BoundedChannelOptions(options.ReceiveQueueCapacity)
+        _inbound = System.Threading.Channels.Channel.CreateBounded<Frame>(new BoundedChannelOptions(options.ReceiveQueueCapacity)
         {
             SingleReader = false,
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        _outbound = Channel.CreateUnbounded<Frame>(new UnboundedChannelOptions { SingleReader = true });
+        _outbound = System.Threading.Channels.Channel.CreateUnbounded<Frame>(new UnboundedChannelOptions { SingleReader = true });
         _sendSlots = new SemaphoreSlim(options.SendQueueCapacity, options.SendQueueCapacity);
     }
 
@@ -80,7 +80,7 @@ public sealed partial class TcpMessageConnection : IMessageConnection
     public Task Completion => _completion.Task;
 
     /// <summary>Why the connection ended; <see cref="CloseReason.None"/> while it is open.</summary>
-    internal CloseReason CloseReason => Volatile.Read(ref _closeReason);
+    internal CloseReason CloseReason => (CloseReason)Volatile.Read(ref _closeReason);
 
     /// <summary>
     /// Closes the connection: frames already queued by <see cref="SendAsync"/> are flushed, followed by a
@@ -135,7 +135,7 @@ public sealed partial class TcpMessageConnection : IMessageConnection
             return;
         }
 
-        Volatile.Write(ref _closeReason, reason);
+        Volatile.Write(ref _closeReason, (int)reason);
         Interlocked.Exchange(ref _closing, 1);
         _watchdog?.Dispose();
         _closeCts.Cancel();

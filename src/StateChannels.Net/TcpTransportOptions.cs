@@ -38,11 +38,11 @@ public sealed class TcpTransportOptions
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Sustained inbound rate allowed per connection, in frames per second (all kinds, pings included).
-    /// A peer above it (after <see cref="InboundFrameBurst"/>) is disconnected (THREATS D6). Default 2,000.</summary>
-    public double InboundFramesPerSecond { get; set; } = 2000;
+    /// A peer above it (after <see cref="InboundFrameBurst"/>) is disconnected (THREATS D6). Default 5,000.</summary>
+    public double InboundFramesPerSecond { get; set; } = 5000;
 
-    /// <summary>Inbound frames a connection may send at once above the sustained rate (token bucket size). Default 4,000.</summary>
-    public int InboundFrameBurst { get; set; } = 4000;
+    /// <summary>Inbound frames a connection may send at once above the sustained rate (token bucket size). Default 10,000.</summary>
+    public int InboundFrameBurst { get; set; } = 10000;
 
     /// <summary>Listener only: most connections open at once, counting those still in the handshake. Further connections
     /// are closed as soon as they are accepted. Default 1,024.</summary>

@@ -26,7 +26,7 @@ internal static class HandshakeProtocol
         Stream stream,
         FrameReader reader,
         IChannelSigner signer,
-        ChainContext domain,
+        Eip712Domain domain,
         bool isDialer,
         EthAddress? expectedPeer,
         TcpTransportOptions options,
@@ -50,7 +50,7 @@ internal static class HandshakeProtocol
     }
 
     private static async Task<EthAddress> RunCoreAsync(
-        Stream stream, FrameReader reader, IChannelSigner signer, ChainContext domain, bool isDialer, EthAddress? expectedPeer, CancellationToken ct)
+        Stream stream, FrameReader reader, IChannelSigner signer, Eip712Domain domain, bool isDialer, EthAddress? expectedPeer, CancellationToken ct)
     {
         EthAddress self = signer.Address;
         Hash32 challenge = Hash32.CreateRandom();
@@ -80,6 +80,7 @@ internal static class HandshakeProtocol
                 await AnswerAsync(stream, signer, domain, hello, ct).ConfigureAwait(false);
             }
 
+            reader.Authenticated = true;
             return hello.Address;
         }
         catch (HandshakeException e) when (e.Failure is not (HandshakeFailure.Timeout or HandshakeFailure.ConnectionLost or HandshakeFailure.RejectedByPeer))
@@ -90,13 +91,13 @@ internal static class HandshakeProtocol
         }
     }
 
-    private static async Task AnswerAsync(Stream stream, IChannelSigner signer, ChainContext domain, HelloMessage peerHello, CancellationToken ct)
+    private static async Task AnswerAsync(Stream stream, IChannelSigner signer, Eip712Domain domain, HelloMessage peerHello, CancellationToken ct)
     {
         Signature answer = signer.SignHandshake(domain, peerHello.Challenge, peerHello.Address);
         await WriteAsync(stream, FrameKind.Auth, answer.ToArray(), ct).ConfigureAwait(false);
     }
 
-    private static async Task VerifyAnswerAsync(FrameReader reader, ChainContext domain, EthAddress self, Hash32 challenge, EthAddress peer, CancellationToken ct)
+    private static async Task VerifyAnswerAsync(FrameReader reader, Eip712Domain domain, EthAddress self, Hash32 challenge, EthAddress peer, CancellationToken ct)
     {
         ReadOnlySequence<byte> payload = await ReadExpectedAsync(reader, FrameKind.Auth, ct).ConfigureAwait(false);
         Span<byte> bytes = stackalloc byte[Signature.Length];

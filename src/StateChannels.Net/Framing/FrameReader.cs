@@ -27,6 +27,12 @@ internal sealed class FrameReader
     }
 
     /// <summary>
+    /// Whether the handshake is over. Before it, only hello, auth and close frames are accepted, so an
+    /// unauthenticated peer cannot make us buffer a data-sized frame.
+    /// </summary>
+    public bool Authenticated { get; set; }
+
+    /// <summary>
     /// Timestamp (<see cref="TimeProvider.GetTimestamp"/>) at which bytes of a still incomplete frame
     /// were first seen buffered, or 0 when no frame is in progress. Read by the watchdog thread.
     /// </summary>
@@ -118,10 +124,12 @@ internal sealed class FrameReader
         buffer.Slice(0, FrameFormat.HeaderSize).CopyTo(header);
         uint length = BinaryPrimitives.ReadUInt32BigEndian(header);
         kind = (FrameKind)header[4];
-        long max = FrameFormat.MaxPayload(kind, _maxDataSize);
+        long max = Authenticated || kind is FrameKind.Hello or FrameKind.Auth or FrameKind.Close
+            ? FrameFormat.MaxPayload(kind, _maxDataSize)
+            : -1;
         if (max < 0)
         {
-            throw new FrameViolationException(CloseReason.ProtocolViolation, $"Unknown frame kind 0x{header[4]:x2}.");
+            throw new FrameViolationException(CloseReason.ProtocolViolation, $"Frame kind 0x{header[4]:x2} is unknown or not allowed {(Authenticated ? "here" : "before authentication")}.");
         }
 
         if (length > max)

@@ -1,0 +1,133 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using StateChannels.Net.Authentication;
+using StateChannels.Net.Framing;
+
+namespace StateChannels.Net.Tests.Support;
+
+/// <summary>
+/// A hand-driven peer on a raw socket: speaks the wire format byte by byte so tests can forge,
+/// replay, truncate, flood or stall anything. Either end (dialer or listener side).
+/// </summary>
+internal sealed class RawPeer : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+
+    public RawPeer(Socket socket)
+    {
+        socket.NoDelay = true;
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+    }
+
+    /// <summary>The challenge this peer sent in its hello.</summary>
+    public Hash32 OwnChallenge { get; private set; }
+
+    public static async Task<RawPeer> ConnectAsync(IPEndPoint endPoint)
+    {
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(endPoint);
+        return new RawPeer(socket);
+    }
+
+    public static byte[] Hello(EthAddress address, Hash32 challenge, ushort version = HelloMessage.CurrentVersion) =>
+        new HelloMessage(version, address, challenge).ToPayload();
+
+    public Task SendRawAsync(byte[] bytes) => _stream.WriteAsync(bytes).AsTask();
+
+    public Task SendFrameAsync(FrameKind kind, ReadOnlySpan<byte> payload) => SendRawAsync(FrameFormat.Encode(kind, payload));
+
+    public Task SendHelloAsync(EthAddress claimed)
+    {
+        OwnChallenge = Hash32.CreateRandom();
+        return SendFrameAsync(FrameKind.Hello, Hello(claimed, OwnChallenge));
+    }
+
+    /// <summary>The next frame, or null at end of stream (or when the socket fails).</summary>
+    public async Task<(FrameKind Kind, byte[] Payload)?> ReadFrameAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TestOptions.Patience);
+        var header = new byte[FrameFormat.HeaderSize];
+        try
+        {
+            await _stream.ReadExactlyAsync(header, cts.Token);
+            int length = (int)BinaryPrimitives.ReadUInt32BigEndian(header);
+            var payload = new byte[length];
+            await _stream.ReadExactlyAsync(payload, cts.Token);
+            return ((FrameKind)header[4], payload);
+        }
+        catch (Exception e) when (e is EndOfStreamException or IOException or SocketException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads (and discards pings and other frames) until the other side closes; false on timeout.</summary>
+    public async Task<bool> WaitForCloseAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TestOptions.Patience);
+        var buffer = new byte[4096];
+        try
+        {
+            while (await _stream.ReadAsync(buffer, cts.Token) > 0)
+            {
+            }
+
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>Reads frames until a close frame (returns its reason byte) or end of stream (returns null).</summary>
+    public async Task<HandshakeFailure?> ReadCloseReasonAsync()
+    {
+        while (await ReadFrameAsync() is { } frame)
+        {
+            if (frame.Kind == FrameKind.Close)
+            {
+                return frame.Payload.Length == 1 ? (HandshakeFailure)frame.Payload[0] : null;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Plays the dialer's side against a real listener: hello claiming <paramref name="claimed"/>
+    /// (default: <paramref name="key"/>'s address), then <paramref name="answer"/> (default: an honest
+    /// answer by <paramref name="key"/>). Returns the listener's hello and its answer frame, if any.
+    /// </summary>
+    public async Task<(HelloMessage ListenerHello, (FrameKind Kind, byte[] Payload)? Reply)> DialHandshakeAsync(
+        Identity key, EthAddress? claimed = null, Func<HelloMessage, Signature>? answer = null)
+    {
+        await SendHelloAsync(claimed ?? key.Address);
+        (FrameKind kind, byte[] payload) = (await ReadFrameAsync())!.Value;
+        Assert.Equal(FrameKind.Hello, kind);
+        Assert.True(HelloMessage.TryParse(new System.Buffers.ReadOnlySequence<byte>(payload), out HelloMessage hello, out _, out _));
+        Signature signature = answer is null ? key.Answer(hello.Challenge, hello.Address) : answer(hello);
+        await SendFrameAsync(FrameKind.Auth, signature.ToArray());
+        return (hello, await ReadFrameAsync());
+    }
+
+    /// <summary>Completes an honest handshake as the dialer and checks the listener's answer frame arrived.</summary>
+    public async Task AuthenticateAsync(Identity key)
+    {
+        var (_, reply) = await DialHandshakeAsync(key);
+        Assert.Equal(FrameKind.Auth, reply?.Kind);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stream.DisposeAsync();
+        _socket.Dispose();
+    }
+}
