@@ -14,13 +14,33 @@ namespace StateChannels.Ethereum.Internal;
 /// </summary>
 internal static partial class RpcGuard
 {
+    // EIP-1474 "transaction rejected", and the generic server error geth and others use for
+    // "insufficient funds", "nonce too low", "replacement transaction underpriced" ...
+    private const int TransactionRejected = -32003;
+    private const int ServerError = -32000;
+
     /// <summary>Runs <paramref name="request"/>, abandoning the wait (not the request) when <paramref name="cancellationToken"/> fires.</summary>
-    public static async Task<T> CallAsync<T>(string what, Func<Task<T>> request, CancellationToken cancellationToken)
+    public static Task<T> CallAsync<T>(string what, Func<Task<T>> request, CancellationToken cancellationToken) =>
+        CallAsync(what, request, transaction: false, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="CallAsync{T}(string, Func{Task{T}}, CancellationToken)"/>; with
+    /// <paramref name="transaction"/> (gas estimation and sending), a node's refusal of the
+    /// transaction itself is <see cref="ErrorCode.TransactionFailed"/> rather than an RPC failure.
+    /// </summary>
+    public static async Task<T> CallAsync<T>(string what, Func<Task<T>> request, bool transaction, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
             return await request().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcResponseException e) when (transaction && e.RpcError?.Code is TransactionRejected or ServerError && !IsRevert(e.RpcError))
+        {
+            var exception = new StateChannelException(
+                ErrorCode.TransactionFailed, $"Rejected: {what}: the node refused the transaction: {e.RpcError.Message}", e);
+            exception.Data[EthereumAdjudicator.RevertErrorDataKey] = "Rejected";
+            throw exception;
         }
         catch (Exception e) when (Map(what, e, cancellationToken) is { } mapped)
         {
@@ -29,15 +49,15 @@ internal static partial class RpcGuard
     }
 
     /// <summary>
-    /// The SDK exception for <paramref name="e"/>, or null to let it propagate unchanged
-    /// (our own exceptions, argument misuse, and cancellation by the caller).
+    /// The SDK exception for <paramref name="e"/>, or null to let it propagate unchanged (our own
+    /// exceptions and cancellation by the caller). Anything else thrown inside an RPC call, even an
+    /// <see cref="ArgumentException"/> from decoding a malformed answer, is the node's failure.
     /// </summary>
     public static StateChannelException? Map(string what, Exception e, CancellationToken cancellationToken)
     {
         switch (e)
         {
             case StateChannelException:
-            case ArgumentException:
             case OperationCanceledException when cancellationToken.IsCancellationRequested:
                 return null;
             case SmartContractCustomErrorRevertException custom:

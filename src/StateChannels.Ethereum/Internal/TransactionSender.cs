@@ -22,6 +22,8 @@ namespace StateChannels.Ethereum.Internal;
 /// </summary>
 internal sealed class TransactionSender
 {
+    private static readonly SocketsHttpHandler SharedHandler = new() { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+
     private readonly PrivateKey _key;
     private readonly BigInteger _chainId;
     private readonly EthereumAdjudicatorOptions _options;
@@ -46,11 +48,15 @@ internal sealed class TransactionSender
     /// <summary>Test hook: called with every confirmed successful receipt (operation name, receipt).</summary>
     public Action<string, TransactionReceipt>? Confirmed { get; set; }
 
-    /// <summary>A Nethereum client whose requests time out after <paramref name="rpcTimeout"/>.</summary>
+    /// <summary>
+    /// A Nethereum client whose requests time out after <paramref name="rpcTimeout"/>. All clients
+    /// share one connection pool (connections recycled every few minutes, so DNS changes are seen);
+    /// Nethereum's own time-out is a process-wide static, which we leave alone.
+    /// </summary>
     public static Web3 CreateWeb3(Uri rpcUrl, TimeSpan rpcTimeout)
     {
-        var client = new RpcClient(rpcUrl) { ConnectionTimeout = rpcTimeout };
-        return new Web3(client);
+        var http = new HttpClient(SharedHandler, disposeHandler: false) { Timeout = rpcTimeout };
+        return new Web3(new RpcClient(rpcUrl, http));
     }
 
     /// <summary>
@@ -77,6 +83,7 @@ internal sealed class TransactionSender
                 Data = dataHex,
                 Value = new HexBigInteger(value),
             }),
+            transaction: true,
             cancellationToken).ConfigureAwait(false);
         var gasLimit = estimate.Value * (100 + _options.GasLimitMarginPercent) / 100;
 
@@ -95,20 +102,24 @@ internal sealed class TransactionSender
         try
         {
             nonce = (await RpcGuard.CallAsync("eth_getTransactionCount", _nonces.GetNextNonceAsync, cancellationToken).ConfigureAwait(false)).Value;
-            var tx = new Transaction1559(_chainId, nonce, priorityFee, maxFee, gasLimit, toHex, value, dataHex, null);
-            Sign(tx);
-            var raw = AbiConvert.ToHex(tx.GetRLPEncoded());
-            var expectedHash = AbiConvert.ToHex(tx.Hash);
+            string expectedHash;
             try
             {
+                var tx = new Transaction1559(_chainId, nonce, priorityFee, maxFee, gasLimit, toHex, value, dataHex, null);
+                Sign(tx);
+                var raw = AbiConvert.ToHex(tx.GetRLPEncoded());
+                expectedHash = AbiConvert.ToHex(tx.Hash);
+
                 // Not cancellable: once signed, the transaction may reach the node; the wait below is.
                 hash = await RpcGuard.CallAsync(
-                    operation, () => Web3.Eth.Transactions.SendRawTransaction.SendRequestAsync(raw), CancellationToken.None).ConfigureAwait(false);
+                    operation, () => Web3.Eth.Transactions.SendRawTransaction.SendRequestAsync(raw), transaction: true, CancellationToken.None)
+                    .ConfigureAwait(false);
             }
-            catch (StateChannelException)
+            catch
             {
-                // The nonce may not have been used: re-read the pending count before the next send.
-                await ResetNoncesAsync().ConfigureAwait(false);
+                // The nonce may be unused: forget the in-memory counter so the next send re-reads
+                // the pending count instead of leaving a gap that would block every later transaction.
+                await _nonces.ResetNonceAsync().ConfigureAwait(false);
                 throw;
             }
 
@@ -155,18 +166,6 @@ internal sealed class TransactionSender
         }
 
         return bytes[i..];
-    }
-
-    private async Task ResetNoncesAsync()
-    {
-        try
-        {
-            await _nonces.ResetNonceAsync().ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // The reset is itself a local operation; if the node is down the next send fails anyway.
-        }
     }
 
     /// <summary>
@@ -224,9 +223,11 @@ internal sealed class TransactionSender
     }
 
     /// <summary>
-    /// A mined transaction failed: replays it with eth_call on the state before its block to
-    /// recover the revert data (exact when it is the block's only transaction, as on anvil).
-    /// Always returns a <see cref="ErrorCode.TransactionFailed"/> exception.
+    /// A mined transaction failed after passing estimation: usually because a transaction ahead of
+    /// it in the same block changed the state (a rival deposit, a refutation). Replaying it with
+    /// eth_call on the state at the end of its block recovers that revert reason. The replay is a
+    /// best effort (it cannot see state that later blocks changed back); when it does not revert,
+    /// the error is unnamed. Always returns a <see cref="ErrorCode.TransactionFailed"/> exception.
     /// </summary>
     private async Task<StateChannelException> ExplainFailureAsync(
         string operation, string hash, TransactionReceipt receipt, string from, string? to, string data, BigInteger value, BigInteger gas,
@@ -240,12 +241,12 @@ internal sealed class TransactionSender
 
         try
         {
-            var parent = new BlockParameter(new HexBigInteger(receipt.BlockNumber.Value - 1));
+            var block = new BlockParameter(receipt.BlockNumber);
             await RpcGuard.CallAsync(
                 what,
                 () => Web3.Eth.Transactions.Call.SendRequestAsync(
                     new CallInput { From = from, To = to, Data = data, Value = new HexBigInteger(value), Gas = new HexBigInteger(gas) },
-                    parent),
+                    block),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (StateChannelException e) when (e.Code == ErrorCode.TransactionFailed)

@@ -41,4 +41,6 @@ public enum ErrorCode
     KeyInUse = 18,
     /// <summary>The chain view is stale: the head block is older than the allowed lag.</summary>
     StaleChain = 19,
+    /// <summary>The proposer will never complete the proposal the responder signed; the responder may propose above it.</summary>
+    ProposalAbandoned = 20,
 }

@@ -97,7 +97,7 @@ internal sealed partial class ChannelMachine
     /// <summary>If idle and in sync, proposes the next state: all queued payments coalesced, or the close.</summary>
     private async Task StartNextAsync()
     {
-        if (_inflight is not null || _awaitingConfirm || !_synced || _link is null || Latest is null)
+        if (_inflight is not null || _awaitingConfirm || _behindPeer || !_synced || _link is null || Latest is null)
         {
             return;
         }
@@ -129,7 +129,7 @@ internal sealed partial class ChannelMachine
     {
         _inflight = proposal;
         StartUpdateTimer(proposal);
-        await SendAsync(new ProposeUpdate(proposal.State)).ConfigureAwait(false);
+        await SendAsync(new ProposeUpdate(proposal.State, Latest?.Version ?? 0)).ConfigureAwait(false);
     }
 
     private void StartUpdateTimer(Proposal proposal)
@@ -215,9 +215,31 @@ internal sealed partial class ChannelMachine
 
     private async Task HandleRejectAsync(RejectUpdate reject)
     {
+        if (reject.Code == ErrorCode.ProposalAbandoned)
+        {
+            // The proposer of the state we signed at this version will never complete it; versions
+            // above it win, so we may propose again (our NextVersion already goes above it).
+            if (_awaitingConfirm && _record.LastSigned is { } last && last.State.Version == reject.Version)
+            {
+                _awaitingConfirm = false;
+                await StartNextAsync().ConfigureAwait(false);
+            }
+
+            return;
+        }
+
         var proposal = _inflight;
         if (proposal is null || reject.Version != proposal.State.Version)
         {
+            return;
+        }
+
+        if (reject.Code == ErrorCode.FallenBehind)
+        {
+            // Our base is older than the peer's latest: its newer state (a Confirm in flight, or the
+            // next reestablish) arrives first; our payments are proposed again on top of it.
+            AbandonInflight();
+            _behindPeer = true;
             return;
         }
 

@@ -36,9 +36,15 @@ internal sealed partial class ChannelMachine
 
         try
         {
+            if (Latest is { } current && propose.BaseVersion < current.Version)
+            {
+                throw new StateChannelException(
+                    ErrorCode.FallenBehind, $"proposal built on version {propose.BaseVersion}; our latest is {current.Version}");
+            }
+
             await EnsureAcceptableAsync(state).ConfigureAwait(false);
         }
-        catch (StateChannelException e) when (e.Code is ErrorCode.InvalidTransition or ErrorCode.WrongPhase or ErrorCode.InvalidParams)
+        catch (StateChannelException e) when (e.Code is ErrorCode.InvalidTransition or ErrorCode.WrongPhase or ErrorCode.InvalidParams or ErrorCode.FallenBehind)
         {
             Log.LogInformation("channel {ChannelId}: rejecting version {Version}: {Reason}", Id, state.Version, e.Message);
             await SendAsync(new RejectUpdate(Id, state.Version, e.Code, Truncate(e.Message))).ConfigureAwait(false);
@@ -128,7 +134,12 @@ internal sealed partial class ChannelMachine
         }
 
         var wasFallenBehind = _record.FallenBehind;
-        _awaitingConfirm = false;
+        if (_record.LastSigned is not { } signed || signed.State.Version <= full.State.Version)
+        {
+            _awaitingConfirm = false; // what we signed is now settled by a fully signed state at or above it
+        }
+
+        _behindPeer = false;
         await PersistAsync(_record with { Latest = full, LastSigned = lastSigned, Phase = phase, FallenBehind = false }, full)
             .ConfigureAwait(false);
 

@@ -118,15 +118,21 @@ internal sealed partial class ChannelMachine
             {
                 await CompleteProposalAsync(p, pendingSig).ConfigureAwait(false);
             }
-            else if (pending.Version > _record.PeerSignedVersion)
+            else
             {
-                // The peer signed a state we will never complete: propose above it.
-                _record = _record with { PeerSignedVersion = pending.Version };
+                // The peer signed a state we will never complete (we lost or dropped the proposal):
+                // tell it so it may propose again, and propose above it ourselves.
+                if (pending.Version > _record.PeerSignedVersion)
+                {
+                    _record = _record with { PeerSignedVersion = pending.Version };
+                }
+
+                await SendAsync(new RejectUpdate(Id, pending.Version, ErrorCode.ProposalAbandoned, "proposal abandoned")).ConfigureAwait(false);
             }
         }
 
         AbandonInflight();
-        _awaitingConfirm = false; // whatever we signed above our latest is settled: adopted above, or abandoned by the peer
+        _behindPeer = false;
         _synced = true;
         if (_record.Phase == ChannelPhase.Proposed && Me == 0 && _record.Latest is null)
         {

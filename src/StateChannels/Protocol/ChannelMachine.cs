@@ -24,6 +24,9 @@ internal sealed partial class ChannelMachine
     /// would be built on a state the peer has already moved past (money lost to the peer).
     /// </summary>
     private bool _awaitingConfirm;
+
+    /// <summary>The peer rejected our proposal for being built on an older state: wait for its newer state before proposing again.</summary>
+    private bool _behindPeer;
     private ITimer? _updateTimer;
     private Task? _funding;
 

@@ -30,6 +30,7 @@ internal static class MessageCodec
                 break;
             case ProposeUpdate m:
                 w.State(m.State);
+                w.U64(m.BaseVersion);
                 break;
             case AcceptUpdate m:
                 w.ChannelId(m.ChannelId);
@@ -112,7 +113,7 @@ internal static class MessageCodec
         ProtocolMessage message = type switch
         {
             MessageType.OpenRequest => new OpenRequest(r.Params(), r.Domain()),
-            MessageType.Propose => new ProposeUpdate(r.State()),
+            MessageType.Propose => new ProposeUpdate(r.State(), r.U64()),
             MessageType.Accept => new AcceptUpdate(r.ChannelId(), r.U64(), r.Signature()),
             MessageType.Confirm => new ConfirmUpdate(r.ChannelId(), r.U64(), r.Signature()),
             MessageType.Reject => new RejectUpdate(r.ChannelId(), r.U64(), ReadCode(ref r), r.Utf8(RejectUpdate.MaxReasonBytes - 1)),

@@ -14,23 +14,23 @@ public sealed class MalloryTests : IAsyncLifetime
     private readonly SimulatedChain _chain = new(new Eip712Domain(31337, EthAddress.Parse("0x5FbDB2315678afecb367f032d93F642f64180aa3")));
     private readonly PrivateKey _mallory = PrivateKey.Create();
     private Party _bob = null!;
-    private MemoryPipe.Connection _wire = null!;
+    private InMemoryConnection _wire = null!;
     private ChannelParams _params = null!;
     private ChannelId _id;
 
     public async Task InitializeAsync()
     {
         _bob = await Party.CreateAsync("bob", _chain);
-        var (malloryEnd, bobEnd) = MemoryPipe.Pair(_mallory.Address, _bob.Address);
-        _wire = malloryEnd;
-        _bob.Serve(bobEnd);
+        var pair = InMemoryTransport.CreatePair(_mallory.Address, _bob.Address);
+        _wire = pair.First;
+        _bob.Serve(pair.Second);
 
         // Mallory opens a funded channel by the book: 100 each.
         _params = new ChannelParams(_mallory.Address, _bob.Address, EthAddress.Zero, 3600UL, Hash32.CreateRandom(), 100, 100);
         _id = Eip712.ComputeChannelId(_chain.Domain, _params);
         await SendAsync(new OpenRequest(_params, _chain.Domain));
         var v0 = ChannelState.Opening(_id, _params);
-        await SendAsync(new ProposeUpdate(v0));
+        await SendAsync(new ProposeUpdate(v0, 0));
         var accept = await ReceiveAsync<AcceptUpdate>();
         Assert.True(Ecdsa.Verify(Eip712.HashState(_chain.Domain, v0), accept.Signature, _bob.Address));
         await SendAsync(new ConfirmUpdate(_id, 0, Sign(v0)));
@@ -75,7 +75,7 @@ public sealed class MalloryTests : IAsyncLifetime
     {
         var latest = Bob.Latest!.State;
         var next = latest with { Version = latest.Version + 1, Balance0 = latest.Balance0 - amount, Balance1 = latest.Balance1 + amount };
-        await SendAsync(new ProposeUpdate(next));
+        await SendAsync(new ProposeUpdate(next, latest.Version));
         var accept = await ReceiveAsync<AcceptUpdate>();
         await SendAsync(new ConfirmUpdate(_id, next.Version, Sign(next)));
         await WaitUntilAsync(() => Bob.Latest!.State.Version == next.Version);
@@ -105,7 +105,7 @@ public sealed class MalloryTests : IAsyncLifetime
             "no-op" => s with { Version = s.Version + 1 },
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
-        await SendAsync(new ProposeUpdate(bad));
+        await SendAsync(new ProposeUpdate(bad, s.Version));
 
         if (kind is "other-channel" or "lower-version" or "repeat-version")
         {
@@ -128,7 +128,7 @@ public sealed class MalloryTests : IAsyncLifetime
     {
         var before = await PayBobAsync(10);
         var next = before.State with { Version = before.State.Version + 1, Balance0 = before.State.Balance0 - 1, Balance1 = before.State.Balance1 + 1 };
-        await SendAsync(new ProposeUpdate(next));
+        await SendAsync(new ProposeUpdate(next, before.State.Version));
         await ReceiveAsync<AcceptUpdate>();
         using var stranger = PrivateKey.Create();
         await SendAsync(new ConfirmUpdate(_id, next.Version, stranger.Sign(Eip712.HashState(_chain.Domain, next))));
@@ -163,14 +163,14 @@ public sealed class MalloryTests : IAsyncLifetime
         var s = (await PayBobAsync(10)).State;
         var first = s with { Version = s.Version + 1, Balance0 = s.Balance0 - 1, Balance1 = s.Balance1 + 1 };
         var second = s with { Version = s.Version + 1, Balance0 = s.Balance0 - 2, Balance1 = s.Balance1 + 2 };
-        await SendAsync(new ProposeUpdate(first));
+        await SendAsync(new ProposeUpdate(first, s.Version));
         var a1 = await ReceiveAsync<AcceptUpdate>();
-        await SendAsync(new ProposeUpdate(second));
+        await SendAsync(new ProposeUpdate(second, s.Version));
         var reject = await ReceiveAsync<RejectUpdate>();
         Assert.Equal(ErrorCode.InvalidTransition, reject.Code);
 
         // Asked again for the first state, Bob re-sends the very same signature.
-        await SendAsync(new ProposeUpdate(first));
+        await SendAsync(new ProposeUpdate(first, s.Version));
         var a2 = await ReceiveAsync<AcceptUpdate>();
         Assert.Equal(a1.Signature, a2.Signature);
         var record = await _bob.Store.GetChannelAsync(_id);

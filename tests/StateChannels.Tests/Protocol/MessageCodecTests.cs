@@ -20,7 +20,7 @@ public sealed class MessageCodecTests
             0 => new OpenRequest(
                 new ChannelParams(r.NextAddress(), r.NextAddress(), r.NextAddress(), (ulong)r.Next(1, 1_000_000), r.NextHash(), new Amount((UInt128)r.NextInt64()), new Amount((UInt128)r.NextInt64())),
                 new Eip712Domain((ulong)r.Next(1, int.MaxValue), r.NextAddress())),
-            1 => new ProposeUpdate(RandomState(r)),
+            1 => new ProposeUpdate(RandomState(r), (ulong)r.NextInt64()),
             2 => new AcceptUpdate(id, (ulong)r.NextInt64(), RandomSignature(r)),
             3 => new ConfirmUpdate(id, (ulong)r.NextInt64(), RandomSignature(r)),
             4 => new RejectUpdate(id, (ulong)r.NextInt64(), ErrorCode.InvalidTransition, "reason ✓ " + r.Next()),
@@ -135,7 +135,7 @@ public sealed class MessageCodecTests
     [Fact]
     public void TryDecode_TrailingByte_Rejected()
     {
-        var bytes = MessageCodec.Encode(new ProposeUpdate(RandomState(new Random(1))));
+        var bytes = MessageCodec.Encode(new ProposeUpdate(RandomState(new Random(1)), 0));
         Assert.True(MessageCodec.TryDecode(bytes, out _, out _));
         Assert.False(MessageCodec.TryDecode([.. bytes, 0], out _, out _));
     }
@@ -143,8 +143,8 @@ public sealed class MessageCodecTests
     [Fact]
     public void TryDecode_NonBooleanFinalFlag_Rejected()
     {
-        var bytes = MessageCodec.Encode(new ProposeUpdate(RandomState(new Random(2))));
-        bytes[^1] = 2;
+        var bytes = MessageCodec.Encode(new ProposeUpdate(RandomState(new Random(2)), 0));
+        bytes[2 + 32 + 8 + 16 + 16] = 2; // the state's isFinal byte
         Assert.False(MessageCodec.TryDecode(bytes, out _, out var error));
         Assert.Contains("boolean", error);
     }

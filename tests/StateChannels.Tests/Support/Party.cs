@@ -41,13 +41,20 @@ internal sealed class Party : IAsyncDisposable
         return new Party(name, key, store, client);
     }
 
-    /// <summary>Connects two parties over a fresh in-memory pair and serves it on both sides.</summary>
-    public static (MemoryPipe.Connection AtoB, MemoryPipe.Connection BtoA) Connect(Party a, Party b)
+    /// <summary>Connects two parties over an in-memory link and serves it on both sides.</summary>
+    public static InMemoryTransport Connect(Party a, Party b)
     {
-        var (ab, ba) = MemoryPipe.Pair(a.Address, b.Address);
-        a.Serve(ab);
-        b.Serve(ba);
-        return (ab, ba);
+        var link = new InMemoryTransport(a.Address, b.Address);
+        Reconnect(link, a, b);
+        return link;
+    }
+
+    /// <summary>Takes <paramref name="link"/> down and up again (a reconnect), serving the new pair on both sides.</summary>
+    public static void Reconnect(InMemoryTransport link, Party a, Party b)
+    {
+        var pair = link.Connect();
+        a.Serve(pair.First);
+        b.Serve(pair.Second);
     }
 
     public void Serve(IMessageConnection connection)

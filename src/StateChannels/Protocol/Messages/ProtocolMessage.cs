@@ -29,8 +29,8 @@ internal sealed record OpenRequest(ChannelParams Params, Eip712Domain Domain) : 
     public override MessageType Type => MessageType.OpenRequest;
 }
 
-/// <summary>An unsigned proposed state.</summary>
-internal sealed record ProposeUpdate(ChannelState State) : ProtocolMessage
+/// <summary>An unsigned proposed state, built on the fully signed state at <see cref="BaseVersion"/>.</summary>
+internal sealed record ProposeUpdate(ChannelState State, ulong BaseVersion) : ProtocolMessage
 {
     public override MessageType Type => MessageType.Propose;
 }

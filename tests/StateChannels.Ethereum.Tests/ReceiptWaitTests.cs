@@ -1,0 +1,172 @@
+using System.Globalization;
+using System.Numerics;
+using Nethereum.Contracts;
+using StateChannels.Ethereum.Internal;
+using Xunit.Abstractions;
+using AdjudicatorBindings = StateChannels.Ethereum.Bindings.Adjudicator;
+
+namespace StateChannels.Ethereum.Tests;
+
+/// <summary>
+/// Receipts and confirmations: a transaction counts only when mined with status 1 and buried deep
+/// enough; a missing receipt or a shallow one is never success; a transaction that passed estimation
+/// but reverted on chain is named from a replay. These tests stop and start anvil's mining, so they
+/// have an anvil of their own.
+/// </summary>
+public sealed class ReceiptWaitTests(AnvilFixture fx, ITestOutputHelper output) : IClassFixture<AnvilFixture>, IDisposable
+{
+    private readonly PrivateKey _alice = PrivateKey.Create();
+    private readonly PrivateKey _bob = PrivateKey.Create();
+
+    public void Dispose()
+    {
+        _alice.Dispose();
+        _bob.Dispose();
+    }
+
+    [Fact]
+    public async Task DepositAsync_ConfirmationDepth2_ReturnsOnlyAfterTheNextBlock()
+    {
+        var channel = AnvilFixture.NewChannel(_alice.Address, _bob.Address, 1_000, 1_000);
+        var funder = await fx.ConnectAsync(fx.Keys[1], AnvilFixture.FastOptions(depth: 2));
+
+        var deposit = funder.DepositAsync(channel, 0, Amount.Zero, 1_000).AsTask();
+        await Task.Delay(300);
+        Assert.False(deposit.IsCompleted, "returned with one confirmation while two were required");
+
+        // Views read at the depth too: the deposit's block is the head, so it is not visible yet.
+        Assert.Equal(Amount.Zero, (await funder.GetChannelAsync(channel)).Held0);
+
+        await fx.Node.MineAsync();
+        await deposit.WaitAsync(TimeSpan.FromSeconds(30));
+        var receipt = fx.Receipts.Last(r => r.Operation == "Adjudicator.deposit").Receipt;
+        Assert.True(await fx.Node.BlockNumberAsync() >= (ulong)receipt.BlockNumber.Value + 1);
+        Assert.Equal(new Amount(1_000), (await funder.GetChannelAsync(channel)).Held0);
+    }
+
+    [Fact]
+    public async Task DepositAsync_DepthNeverReached_ThrowsTimeoutNotSuccess()
+    {
+        var channel = AnvilFixture.NewChannel(_alice.Address, _bob.Address, 1_000, 1_000);
+        var options = AnvilFixture.FastOptions(depth: 3);
+        options.ReceiptTimeout = TimeSpan.FromMilliseconds(400);
+        var funder = await fx.ConnectAsync(fx.Keys[2], options);
+
+        var e = await Assert.ThrowsAsync<StateChannelException>(async () => await funder.DepositAsync(channel, 0, Amount.Zero, 1_000));
+
+        Assert.Equal(ErrorCode.Timeout, e.Code);
+        Assert.Contains("not confirmed", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DepositAsync_TransactionNeverMined_ThrowsTimeoutNotSuccess()
+    {
+        var channel = AnvilFixture.NewChannel(_alice.Address, _bob.Address, 1_000, 1_000);
+        var options = AnvilFixture.FastOptions();
+        options.ReceiptTimeout = TimeSpan.FromMilliseconds(400);
+        var funder = await fx.ConnectAsync(fx.Keys[3], options);
+        await fx.Node.RpcAsync("evm_setAutomine", false);
+        try
+        {
+            var e = await Assert.ThrowsAsync<StateChannelException>(async () => await funder.DepositAsync(channel, 0, Amount.Zero, 1_000));
+            Assert.Equal(ErrorCode.Timeout, e.Code);
+            Assert.Contains("not mined", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await fx.Node.RpcAsync("evm_setAutomine", true);
+            await fx.Node.MineAsync();
+        }
+
+        // Mined later, as the message warned: the expectedHeld guard makes a blind retry revert.
+        Assert.Equal(new Amount(1_000), (await funder.GetChannelAsync(channel)).Held0);
+        var retry = await Assert.ThrowsAsync<StateChannelException>(async () => await funder.DepositAsync(channel, 0, Amount.Zero, 1_000));
+        Assert.StartsWith("UnexpectedHeld", retry.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DepositAsync_CancelledWhileWaitingForReceipt_ThrowsOperationCanceled()
+    {
+        var channel = AnvilFixture.NewChannel(_alice.Address, _bob.Address, 1_000, 1_000);
+        var funder = await fx.ConnectAsync(fx.Keys[6]);
+        var before = await PendingNonceAsync(funder.Account);
+        using var cts = new CancellationTokenSource();
+        await fx.Node.RpcAsync("evm_setAutomine", false);
+        try
+        {
+            var deposit = funder.DepositAsync(channel, 1, Amount.Zero, 1_000, cts.Token).AsTask();
+            while (await PendingNonceAsync(funder.Account) == before)
+            {
+                await Task.Delay(10);
+            }
+
+            await cts.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => deposit);
+        }
+        finally
+        {
+            await fx.Node.RpcAsync("evm_setAutomine", true);
+            await fx.Node.MineAsync();
+        }
+
+        // Cancelling stopped the wait, not the transaction.
+        Assert.Equal(new Amount(1_000), (await funder.GetChannelAsync(channel)).Held1);
+    }
+
+    [Fact]
+    public async Task DepositAsync_RevertedOnChainAfterEstimation_ThrowsTransactionFailedNamedFromReplay()
+    {
+        var channel = AnvilFixture.NewChannel(_alice.Address, _bob.Address, 1_000, 1_000);
+        var funder = await fx.ConnectAsync(fx.Keys[4]);
+        var rival = fx.Keys[5].Address.ToString(); // an unlocked anvil account
+        var before = await PendingNonceAsync(funder.Account);
+        await fx.Node.RpcAsync("evm_setAutomine", false);
+        Task deposit;
+        try
+        {
+            // Our deposit passes estimation (the channel is empty) and waits in the mempool ...
+            deposit = funder.DepositAsync(channel, 0, Amount.Zero, 1_000).AsTask();
+            while (await PendingNonceAsync(funder.Account) == before)
+            {
+                await Task.Delay(10);
+            }
+
+            // ... when a rival deposit for the same participant outbids it into the same block.
+            var data = new AdjudicatorBindings.DepositFunction
+            {
+                P = AbiConvert.ToAbi(channel),
+                Idx = 0,
+                ExpectedHeld = 0,
+                Amount = 1_000,
+            }.GetCallData();
+            await fx.Node.RpcAsync("eth_sendTransaction", new Dictionary<string, string>
+            {
+                ["from"] = rival,
+                ["to"] = fx.Adjudicator.ToString(),
+                ["data"] = AbiConvert.ToHex(data),
+                ["value"] = "0x3e8",
+                ["gas"] = "0x493e0",
+                ["maxPriorityFeePerGas"] = "0x174876e800", // 100 gwei
+                ["maxFeePerGas"] = "0x2540be4000", // 160 gwei
+            });
+            await fx.Node.MineAsync();
+        }
+        finally
+        {
+            await fx.Node.RpcAsync("evm_setAutomine", true);
+        }
+
+        var e = await Assert.ThrowsAsync<StateChannelException>(() => deposit);
+        Assert.Equal(ErrorCode.TransactionFailed, e.Code);
+        Assert.StartsWith("UnexpectedHeld", e.Message, StringComparison.Ordinal);
+        Assert.Contains("transaction 0x", e.Message, StringComparison.Ordinal);
+        output.WriteLine(e.Message);
+        Assert.Equal(new Amount(1_000), (await funder.GetChannelAsync(channel)).Held0); // the rival's only
+    }
+
+    private async Task<BigInteger> PendingNonceAsync(EthAddress account)
+    {
+        var hex = (string)(await fx.Node.RpcAsync("eth_getTransactionCount", account.ToString(), "pending"))!;
+        return BigInteger.Parse("0" + hex[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+    }
+}
