@@ -33,9 +33,7 @@ public static class RecordCodec
         w.I64(record.UpdatedAt.ToUnixTimeMilliseconds());
         if (record.Latest is { } latest)
         {
-            w.State(latest.State);
-            w.Signature(latest.Sig0);
-            w.Signature(latest.Sig1);
+            w.SignedState(latest);
         }
 
         if (record.LastSigned is { } intent)
@@ -67,7 +65,7 @@ public static class RecordCodec
 
         var peerSigned = r.U64();
         var updatedAt = ReadTime(ref r);
-        var latest = (flags & 1) != 0 ? new SignedState(r.State(), r.Signature(), r.Signature()) : null;
+        var latest = (flags & 1) != 0 ? r.SignedState() : null;
         var lastSigned = (flags & 2) != 0 ? new SignIntent(r.State(), r.Hash(), r.Signature()) : null;
         r.End();
         return new ChannelRecord
@@ -92,9 +90,7 @@ public static class RecordCodec
         Span<byte> buffer = stackalloc byte[StateSize];
         var w = new WireWriter(buffer);
         w.U16(ChannelRecord.CurrentSchemaVersion);
-        w.State(state.State);
-        w.Signature(state.Sig0);
-        w.Signature(state.Sig1);
+        w.SignedState(state);
         return buffer[..w.Length].ToArray();
     }
 
@@ -104,7 +100,7 @@ public static class RecordCodec
     {
         var r = new WireReader(bytes);
         CheckSchema(r.U16());
-        var s = new SignedState(r.State(), r.Signature(), r.Signature());
+        var s = r.SignedState();
         r.End();
         return s;
     }

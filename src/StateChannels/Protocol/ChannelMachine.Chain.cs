@@ -32,6 +32,7 @@ internal sealed partial class ChannelMachine
     private async Task FundAsync()
     {
         // Invariant 5: we only get here once version 0 is fully signed and durable.
+        CrashPoints.Hit(CrashPoints.FundingV0Durable);
         var chain = _engine.Adjudicator;
         var mine = Me == 0 ? Params.Funding0 : Params.Funding1;
         var view = await chain.GetChannelAsync(Params).ConfigureAwait(false);
@@ -40,6 +41,7 @@ internal sealed partial class ChannelMachine
         {
             // expectedHeld makes a retried deposit (after a crash) revert instead of paying twice.
             await chain.DepositAsync(Params, Me, held, mine - held).ConfigureAwait(false);
+            CrashPoints.Hit(CrashPoints.FundingDeposited);
         }
 
         var deadline = _engine.Time.GetUtcNow() + _engine.Options.FundingTimeout;

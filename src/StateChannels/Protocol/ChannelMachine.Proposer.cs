@@ -169,6 +169,7 @@ internal sealed partial class ChannelMachine
     /// <summary>The peer signed our proposal: sign it ourselves, make it durable, confirm, and report.</summary>
     private async Task CompleteProposalAsync(Proposal proposal, Signature theirs)
     {
+        CrashPoints.Hit(CrashPoints.ProposerAcceptReceived);
         var mine = SignOnce(proposal.State, proposal.Digest);
         var full = Combine(proposal.State, mine, theirs);
         var phase = _record.Phase;
@@ -184,6 +185,7 @@ internal sealed partial class ChannelMachine
         await PersistAsync(
             _record with { Latest = full, LastSigned = new SignIntent(proposal.State, proposal.Digest, mine), Phase = phase },
             full).ConfigureAwait(false);
+        CrashPoints.Hit(CrashPoints.ProposerStored);
         _inflight = null;
         StopUpdateTimer();
         await SendAsync(new ConfirmUpdate(Id, proposal.State.Version, mine)).ConfigureAwait(false);

@@ -18,6 +18,7 @@ internal sealed partial class ChannelMachine
             }
 
             AbandonInflight();
+            CrashPoints.Hit(CrashPoints.ProposerLostTie);
         }
 
         // A repeat of a proposal we already signed: re-send the same signature (sign-once, C2/D2).
@@ -53,8 +54,10 @@ internal sealed partial class ChannelMachine
 
         var signature = SignOnce(state, digest);
         await PersistAsync(_record with { LastSigned = new SignIntent(state, digest, signature) }).ConfigureAwait(false);
+        CrashPoints.Hit(CrashPoints.ResponderIntentDurable);
         _awaitingConfirm = true;
         await SendAsync(new AcceptUpdate(Id, state.Version, signature)).ConfigureAwait(false);
+        CrashPoints.Hit(CrashPoints.ResponderAcceptSent);
     }
 
     /// <summary>Throws unless we may sign <paramref name="state"/> as responder now.</summary>
@@ -107,6 +110,7 @@ internal sealed partial class ChannelMachine
             return;
         }
 
+        CrashPoints.Hit(CrashPoints.ResponderConfirmReceived);
         await AdoptAsync(Combine(intent.State, intent.Signature, confirm.Signature)).ConfigureAwait(false);
         await StartNextAsync().ConfigureAwait(false);
     }

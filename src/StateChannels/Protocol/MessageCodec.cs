@@ -53,9 +53,7 @@ internal static class MessageCodec
                 w.U8((byte)((m.Latest is null ? 0 : 1) | (m.Pending is null ? 0 : 2)));
                 if (m.Latest is { } latest)
                 {
-                    w.State(latest.State);
-                    w.Signature(latest.Sig0);
-                    w.Signature(latest.Sig1);
+                    w.SignedState(latest);
                 }
 
                 if (m.Pending is { } pending)
@@ -154,7 +152,7 @@ internal static class MessageCodec
         SignedState? latest = null;
         if ((flags & 1) != 0)
         {
-            latest = new SignedState(r.State(), r.Signature(), r.Signature());
+            latest = r.SignedState();
         }
 
         ChannelState? pending = null;

@@ -73,6 +73,8 @@ internal ref struct WireReader(ReadOnlySpan<byte> data)
 
     public ChannelState State() => new(ChannelId(), U64(), Amount(), Amount(), Bool());
 
+    public SignedState SignedState() => new(State(), Signature(), Signature());
+
     public ChannelParams Params() => new(Address(), Address(), Address(), U64(), Hash(), Amount(), Amount());
 
     public Eip712Domain Domain() => new(U64(), Address());

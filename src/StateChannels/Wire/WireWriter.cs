@@ -60,6 +60,13 @@ internal ref struct WireWriter(Span<byte> buffer)
         Bool(s.IsFinal);
     }
 
+    public void SignedState(SignedState s)
+    {
+        State(s.State);
+        Signature(s.Sig0);
+        Signature(s.Sig1);
+    }
+
     public void Params(ChannelParams p)
     {
         Address(p.Participant0);
