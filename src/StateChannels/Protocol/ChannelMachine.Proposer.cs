@@ -132,18 +132,24 @@ internal sealed partial class ChannelMachine
         await SendAsync(new ProposeUpdate(proposal.State, Latest?.Version ?? 0)).ConfigureAwait(false);
     }
 
-    private void StartUpdateTimer(Proposal proposal)
+    private void StartUpdateTimer(Proposal proposal) =>
+        StartAnswerTimer(() => ReferenceEquals(Volatile.Read(ref _inflight), proposal), $"no answer to version {proposal.State.Version}");
+
+    /// <summary>
+    /// Drops the connection if <paramref name="stillWaiting"/> holds after <see cref="StateChannelClientOptions.UpdateTimeout"/>:
+    /// the reestablish on reconnect settles whatever was left half-done.
+    /// </summary>
+    private void StartAnswerTimer(Func<bool> stillWaiting, string what)
     {
         StopUpdateTimer();
         var link = _link;
         _updateTimer = _engine.Time.CreateTimer(
             _ =>
             {
-                // No answer in time: drop the connection; the reestablish on reconnect settles the proposal.
-                if (ReferenceEquals(Volatile.Read(ref _inflight), proposal) && link is not null)
+                if (link is not null && stillWaiting())
                 {
-                    Log.LogWarning("channel {ChannelId}: no answer to version {Version} within {Timeout}", Id, proposal.State.Version, _engine.Options.UpdateTimeout);
-                    link.Abort("update timed out");
+                    Log.LogWarning("channel {ChannelId}: {What} within {Timeout}; reconnecting", Id, what, _engine.Options.UpdateTimeout);
+                    link.Abort(what);
                 }
             },
             null, _engine.Options.UpdateTimeout, Timeout.InfiniteTimeSpan);

@@ -25,7 +25,7 @@ internal sealed partial class ChannelMachine
         var digest = Digest(state);
         if (_record.LastSigned is { } last && last.Digest == digest && (Latest is null || Latest.Value.Version < state.Version))
         {
-            _awaitingConfirm = true;
+            AwaitConfirm(state.Version);
             await SendAsync(new AcceptUpdate(Id, state.Version, last.Signature)).ConfigureAwait(false);
             return;
         }
@@ -55,7 +55,7 @@ internal sealed partial class ChannelMachine
         var signature = SignOnce(state, digest);
         await PersistAsync(_record with { LastSigned = new SignIntent(state, digest, signature) }).ConfigureAwait(false);
         CrashPoints.Hit(CrashPoints.ResponderIntentDurable);
-        _awaitingConfirm = true;
+        AwaitConfirm(state.Version);
         await SendAsync(new AcceptUpdate(Id, state.Version, signature)).ConfigureAwait(false);
         CrashPoints.Hit(CrashPoints.ResponderAcceptSent);
     }
@@ -159,6 +159,14 @@ internal sealed partial class ChannelMachine
         }
 
         OnFullySigned(full);
+    }
+
+    private void AwaitConfirm(ulong version)
+    {
+        _awaitingConfirm = true;
+        StartAnswerTimer(
+            () => Volatile.Read(ref _awaitingConfirm) && _record.LastSigned?.State.Version == version,
+            $"no confirmation of version {version}");
     }
 
     private static string Truncate(string reason) =>

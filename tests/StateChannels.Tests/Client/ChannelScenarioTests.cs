@@ -181,6 +181,28 @@ public sealed class ChannelScenarioTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Responder_ConfirmNeverArrives_DropsConnectionAfterUpdateTimeoutThenConverges()
+    {
+        await _bob.DisposeAsync();
+        var options = Party.FastOptions();
+        options.UpdateTimeout = TimeSpan.FromMilliseconds(300);
+        _bob = await Party.CreateAsync("bob", _chain, options: options);
+        var (a, b) = await OpenAsync();
+
+        // Alice's Confirm is lost but the connection stays up: Bob must not wait for ever.
+        _link.Faults.DropNext(Is(MessageType.Confirm));
+        await a.PayAsync(4).WaitAsync(Limit);
+        await WaitUntilAsync(() => !_link.IsConnected);
+        Assert.Equal(0UL, b.Latest!.State.Version);
+
+        await ReconnectAsync();
+        await WaitUntilAsync(() => b.Latest!.State.Version == 1);
+        await b.PayAsync(1).WaitAsync(Limit);
+        await WaitUntilAsync(() => a.Latest!.State.Version == 2);
+        AssertConverged(a, b, 997, 1_003);
+    }
+
+    [Fact]
     public async Task Reestablish_AcceptLost_ProposalCompletedFromResponderIntent()
     {
         var (a, b) = await OpenAsync();
