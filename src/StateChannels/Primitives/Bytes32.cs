@@ -70,4 +70,37 @@ internal readonly struct Bytes32 : IEquatable<Bytes32>, IComparable<Bytes32>
         Write(bytes);
         return Hex.Encode(bytes);
     }
+
+    /// <summary>Parses <c>0x</c> followed by exactly 64 hex digits.</summary>
+    public static bool TryParse(ReadOnlySpan<char> text, out Bytes32 value)
+    {
+        Span<byte> bytes = stackalloc byte[Length];
+        if (!Hex.TryDecode(text, bytes))
+        {
+            value = default;
+            return false;
+        }
+
+        value = Read(bytes);
+        return true;
+    }
+
+    /// <summary>Writes the 32 bytes, checking the destination's length.</summary>
+    public void WriteChecked(Span<byte> destination)
+    {
+        if (destination.Length < Length)
+        {
+            throw new ArgumentException($"The destination must hold {Length} bytes.", nameof(destination));
+        }
+
+        Write(destination);
+    }
+
+    /// <summary>The 32 bytes in a new array.</summary>
+    public byte[] ToArray()
+    {
+        var bytes = new byte[Length];
+        Write(bytes);
+        return bytes;
+    }
 }

@@ -54,15 +54,9 @@ public readonly struct ChannelId : IEquatable<ChannelId>, IComparable<ChannelId>
     /// <returns><see langword="true"/> when the text is well formed.</returns>
     public static bool TryParse(ReadOnlySpan<char> text, out ChannelId result)
     {
-        Span<byte> bytes = stackalloc byte[Length];
-        if (!Hex.TryDecode(text, bytes))
-        {
-            result = default;
-            return false;
-        }
-
-        result = FromBytes(bytes);
-        return true;
+        var ok = Bytes32.TryParse(text, out var value);
+        result = new(value);
+        return ok;
     }
 
     /// <summary>Parses <c>0x</c> followed by exactly 64 hex digits.</summary>
@@ -94,21 +88,14 @@ public readonly struct ChannelId : IEquatable<ChannelId>, IComparable<ChannelId>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than 32 bytes.</exception>
     public void WriteTo(Span<byte> destination)
     {
-        if (destination.Length < Length)
-        {
-            throw new ArgumentException($"The destination must hold {Length} bytes.", nameof(destination));
-        }
-
-        _value.Write(destination);
+        _value.WriteChecked(destination);
     }
 
     /// <summary>Copies the 32 bytes to a new array.</summary>
     /// <returns>A new 32-byte array.</returns>
     public byte[] ToArray()
     {
-        var bytes = new byte[Length];
-        _value.Write(bytes);
-        return bytes;
+        return _value.ToArray();
     }
 
     /// <summary>Whether both hold the same bytes.</summary>

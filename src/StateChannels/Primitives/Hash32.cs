@@ -53,15 +53,9 @@ public readonly struct Hash32 : IEquatable<Hash32>, IComparable<Hash32>
     /// <returns><see langword="true"/> when the text is well formed.</returns>
     public static bool TryParse(ReadOnlySpan<char> text, out Hash32 result)
     {
-        Span<byte> bytes = stackalloc byte[Length];
-        if (!Hex.TryDecode(text, bytes))
-        {
-            result = default;
-            return false;
-        }
-
-        result = FromBytes(bytes);
-        return true;
+        var ok = Bytes32.TryParse(text, out var value);
+        result = new(value);
+        return ok;
     }
 
     /// <summary>Parses <c>0x</c> followed by exactly 64 hex digits.</summary>
@@ -93,21 +87,14 @@ public readonly struct Hash32 : IEquatable<Hash32>, IComparable<Hash32>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than 32 bytes.</exception>
     public void WriteTo(Span<byte> destination)
     {
-        if (destination.Length < Length)
-        {
-            throw new ArgumentException($"The destination must hold {Length} bytes.", nameof(destination));
-        }
-
-        _value.Write(destination);
+        _value.WriteChecked(destination);
     }
 
     /// <summary>Copies the 32 bytes to a new array.</summary>
     /// <returns>A new 32-byte array.</returns>
     public byte[] ToArray()
     {
-        var bytes = new byte[Length];
-        _value.Write(bytes);
-        return bytes;
+        return _value.ToArray();
     }
 
     /// <summary>Whether both hold the same bytes.</summary>
