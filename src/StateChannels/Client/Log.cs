@@ -10,4 +10,19 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "channel {ChannelId}: stored state does not verify ({Reason}); marked fallen-behind, will sync from the peer")]
     public static partial void StoredStateInvalid(ILogger logger, ChannelId channelId, string reason);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "channel {ChannelId}: rejecting version {Version}: {Reason}")]
+    public static partial void Rejecting(ILogger logger, ChannelId channelId, ulong version, string reason);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Error, Message = "channel {ChannelId}: equivocation at version {Version}: {Detail}")]
+    public static partial void Equivocation(ILogger logger, ChannelId channelId, ulong version, string detail);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "channel {ChannelId}: {What} within {Timeout}; reconnecting")]
+    public static partial void AnswerTimedOut(ILogger logger, ChannelId channelId, string what, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "channel {ChannelId}: peer {Peer} misbehaved: {Reason}")]
+    public static partial void PeerMisbehaved(ILogger logger, ChannelId channelId, EthAddress peer, string reason);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "dropping connection to {Peer}: {Reason}")]
+    public static partial void DroppingConnection(ILogger logger, EthAddress peer, string reason);
 }

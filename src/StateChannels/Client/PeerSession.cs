@@ -45,7 +45,7 @@ internal sealed class PeerSession(IMessageConnection connection, ILogger logger)
             return;
         }
 
-        logger.LogInformation("dropping connection to {Peer}: {Reason}", Peer, reason);
+        Log.DroppingConnection(logger, Peer, reason);
         try
         {
             _aborted.Cancel();

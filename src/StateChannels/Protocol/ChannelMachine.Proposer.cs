@@ -148,7 +148,7 @@ internal sealed partial class ChannelMachine
             {
                 if (link is not null && stillWaiting())
                 {
-                    Log.LogWarning("channel {ChannelId}: {What} within {Timeout}; reconnecting", Id, what, _engine.Options.UpdateTimeout);
+                    StateChannels.Log.AnswerTimedOut(Log, Id, what, _engine.Options.UpdateTimeout);
                     link.Abort(what);
                 }
             },

@@ -47,7 +47,7 @@ internal sealed partial class ChannelMachine
         }
         catch (StateChannelException e) when (e.Code is ErrorCode.InvalidTransition or ErrorCode.WrongPhase or ErrorCode.InvalidParams or ErrorCode.FallenBehind)
         {
-            Log.LogInformation("channel {ChannelId}: rejecting version {Version}: {Reason}", Id, state.Version, e.Message);
+            StateChannels.Log.Rejecting(Log, Id, state.Version, e.Message);
             await SendAsync(new RejectUpdate(Id, state.Version, e.Code, Truncate(e.Message))).ConfigureAwait(false);
             return;
         }

@@ -168,7 +168,7 @@ internal sealed partial class ChannelMachine
 
     private void RaiseEquivocation(ulong version, string detail)
     {
-        Log.LogError("channel {ChannelId}: equivocation at version {Version}: {Detail}", Id, version, detail);
+        StateChannels.Log.Equivocation(Log, Id, version, detail);
         _engine.Events.Publish(new EquivocationDetected(Id, version, detail));
     }
 }

@@ -133,7 +133,7 @@ internal sealed partial class ChannelMachine
 
     private void Misbehaved(IPeerLink link, string reason)
     {
-        _engine.Logger.LogWarning("channel {ChannelId}: peer {Peer} misbehaved: {Reason}", Id, link.Peer, reason);
+        StateChannels.Log.PeerMisbehaved(Log, Id, link.Peer, reason);
         _engine.Events.Publish(new PeerMisbehaved(Id, link.Peer, reason));
         link.Abort(reason);
     }
