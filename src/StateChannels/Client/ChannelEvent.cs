@@ -24,6 +24,9 @@ public sealed record FundingTimedOut(ChannelId ChannelId) : ChannelEvent(Channel
 /// <summary>A state was registered on chain for this channel.</summary>
 public sealed record DisputeSeen(ChannelId ChannelId, ulong Version) : ChannelEvent(ChannelId);
 
+/// <summary>The peer registered version <paramref name="Registered"/> on chain; we refuted it with our later <paramref name="Refuted"/>.</summary>
+public sealed record DisputeRefuted(ChannelId ChannelId, ulong Registered, ulong Refuted) : ChannelEvent(ChannelId);
+
 /// <summary>The channel is concluded on chain.</summary>
 public sealed record ChannelClosed(ChannelId ChannelId, ulong Version) : ChannelEvent(ChannelId);
 

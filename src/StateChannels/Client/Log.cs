@@ -23,6 +23,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "channel {ChannelId}: peer {Peer} misbehaved: {Reason}")]
     public static partial void PeerMisbehaved(ILogger logger, ChannelId channelId, EthAddress peer, string reason);
 
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "channel {ChannelId}: watcher failed ({Code}): {Reason}")]
+    public static partial void WatchFailed(ILogger logger, ChannelId channelId, ErrorCode code, string reason);
+
     [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "dropping connection to {Peer}: {Reason}")]
     public static partial void DroppingConnection(ILogger logger, EthAddress peer, string reason);
 }

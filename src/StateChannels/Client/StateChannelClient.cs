@@ -183,6 +183,38 @@ public partial class StateChannelClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The watcher: until cancelled, looks at every channel on chain each
+    /// <see cref="StateChannelClientOptions.ChainPollInterval"/>, refutes any registration older than
+    /// our latest fully signed state, and concludes once the deadline has passed. Run it whenever
+    /// the client runs — a client that is offline for longer than the challenge period must
+    /// delegate this to a watchtower. One channel's failure never stops the others.
+    /// </summary>
+    public virtual async Task RunWatcherAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            await WatchOnceAsync(cancellationToken).ConfigureAwait(false);
+            await Task.Delay(_engine.Options.ChainPollInterval, _engine.Time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One pass of the watcher over every channel.</summary>
+    internal async Task WatchOnceAsync(CancellationToken cancellationToken)
+    {
+        foreach (var machine in _channels.Values)
+        {
+            try
+            {
+                await machine.WatchOnceAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (StateChannelException e)
+            {
+                Log.WatchFailed(_engine.Logger, machine.Id, e.Code, e.Message);
+            }
+        }
+    }
+
     /// <inheritdoc />
     public virtual ValueTask DisposeAsync()
     {

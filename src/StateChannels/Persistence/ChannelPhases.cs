@@ -12,6 +12,8 @@ public static class ChannelPhases
         (ChannelPhase.Funding, ChannelPhase.Aborted) => true,
         (ChannelPhase.Funding, ChannelPhase.Disputed) => true,
         (ChannelPhase.Active, ChannelPhase.Closing) => true,
+        (ChannelPhase.Active, ChannelPhase.Closed) => true, // the chain says so (the peer concluded without us)
+        (ChannelPhase.Funding, ChannelPhase.Closed) => true,
         (ChannelPhase.Active, ChannelPhase.Disputed) => true,
         (ChannelPhase.Closing, ChannelPhase.Disputed) => true,
         (ChannelPhase.Closing, ChannelPhase.Closed) => true,

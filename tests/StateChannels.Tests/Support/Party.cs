@@ -32,12 +32,13 @@ internal sealed class Party : IAsyncDisposable
         UpdateTimeout = TimeSpan.FromSeconds(5),
     };
 
-    public static async Task<Party> CreateAsync(string name, SimulatedChain chain, IChannelStore? store = null, StateChannelClientOptions? options = null)
+    public static async Task<Party> CreateAsync(
+        string name, SimulatedChain chain, IChannelStore? store = null, StateChannelClientOptions? options = null, TimeProvider? clientTime = null)
     {
         var key = PrivateKey.Create();
         store ??= new InMemoryChannelStore();
         var client = await StateChannelClient.CreateAsync(
-            options ?? FastOptions(), new PrivateKeySigner(key), store, chain.For(key.Address), chain.Time);
+            options ?? FastOptions(), new PrivateKeySigner(key), store, chain.For(key.Address), clientTime ?? chain.Time);
         return new Party(name, key, store, client);
     }
 
