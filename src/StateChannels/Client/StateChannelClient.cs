@@ -56,7 +56,13 @@ public partial class StateChannelClient : IAsyncDisposable
         var client = new StateChannelClient(engine);
         await foreach (var record in store.GetChannelsAsync(cancellationToken).ConfigureAwait(false))
         {
-            var machine = new ChannelMachine(engine, RecordVerifier.Verify(record, signer.Address, logger));
+            var verified = RecordVerifier.Verify(record, signer.Address, logger);
+            if (options.RestoredFromBackup && verified.Phase is not ChannelPhase.Closed)
+            {
+                verified = verified with { FallenBehind = true };
+            }
+
+            var machine = new ChannelMachine(engine, verified);
             client._channels[record.Id] = machine;
             if (machine.Record.Phase == ChannelPhase.Funding)
             {

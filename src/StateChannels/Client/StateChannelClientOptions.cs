@@ -27,6 +27,14 @@ public class StateChannelClientOptions
     /// <summary>Events buffered per reader of <see cref="StateChannelClient.EventsAsync"/> before the oldest are dropped. Default 10,000.</summary>
     public int EventBufferSize { get; set; } = 10_000;
 
+    /// <summary>
+    /// Set when the store was restored from a backup (or copied from another machine). Every loaded
+    /// channel is then treated as fallen behind: no payment, force close or watcher action until a
+    /// reestablish with the peer has shown our copy is current or brought it up to date, because a
+    /// backup is older than the truth and registering an old state loses money. Default false.
+    /// </summary>
+    public bool RestoredFromBackup { get; set; }
+
     /// <summary>Channels a single peer may hold open with us at most (B11 griefing bound). Default 1,000.</summary>
     public int MaxChannelsPerPeer { get; set; } = 1_000;
 

@@ -10,9 +10,13 @@ internal sealed partial class ChannelMachine
         var state = propose.State;
         if (_inflight is { } mine && mine.State.Version == state.Version)
         {
-            // Both proposed the same version at once. Participant 0 wins; the loser drops its
-            // unsigned proposal (it signed nothing), answers the winner's, and retries above it.
-            if (Me == 0)
+            // Both proposed the same version at once. The winner alternates with the version
+            // (participant version % 2), so neither side can starve the other: a side that always
+            // has payments queued proposes again as soon as its last update is confirmed, which is
+            // exactly when the other side retries; with a fixed winner that retry would collide,
+            // and lose, forever. The loser drops its unsigned proposal (it signed nothing),
+            // answers the winner's, and retries at the next version, where it wins a collision.
+            if (Me == TieBreakWinner(state.Version))
             {
                 return;
             }
@@ -59,6 +63,9 @@ internal sealed partial class ChannelMachine
         await SendAsync(new AcceptUpdate(Id, state.Version, signature)).ConfigureAwait(false);
         CrashPoints.Hit(CrashPoints.ResponderAcceptSent);
     }
+
+    /// <summary>The participant whose proposal wins when both propose <paramref name="version"/> at once.</summary>
+    internal static int TieBreakWinner(ulong version) => (int)(version % 2);
 
     /// <summary>Throws unless we may sign <paramref name="state"/> as responder now.</summary>
     private async Task EnsureAcceptableAsync(ChannelState state)

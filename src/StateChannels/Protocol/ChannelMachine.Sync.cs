@@ -88,6 +88,12 @@ internal sealed partial class ChannelMachine
             {
                 RaiseEquivocation(o.Version, "the peer holds a different fully signed state at our latest version");
             }
+            else if (_record.FallenBehind)
+            {
+                // The peer's signed evidence is not ahead of ours: our copy is current.
+                await PersistAsync(_record with { FallenBehind = false }).ConfigureAwait(false);
+                _engine.Events.Publish(new ChannelSynced(Id, o.Version));
+            }
         }
 
         if (m.Pending is { } pending && m.PendingSignature is { } pendingSig)

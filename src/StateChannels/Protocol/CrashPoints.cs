@@ -31,7 +31,7 @@ internal static class CrashPoints
     /// <summary>Responder: the proposer's Confirm received and verified, not yet stored.</summary>
     public const string ResponderConfirmReceived = "responder.confirm-received";
 
-    /// <summary>Participant 1 lost a simultaneous proposal: its own dropped, the winner's not yet answered.</summary>
+    /// <summary>We lost a simultaneous proposal's tie-break: ours dropped, the winner's not yet answered.</summary>
     public const string ProposerLostTie = "proposer.lost-tie";
 
     /// <summary>Funding: version 0 is durable, our deposit not yet sent.</summary>

@@ -33,9 +33,10 @@ internal sealed class Party : IAsyncDisposable
     };
 
     public static async Task<Party> CreateAsync(
-        string name, SimulatedChain chain, IChannelStore? store = null, StateChannelClientOptions? options = null, TimeProvider? clientTime = null)
+        string name, SimulatedChain chain, IChannelStore? store = null, StateChannelClientOptions? options = null,
+        TimeProvider? clientTime = null, PrivateKey? keyOf = null)
     {
-        var key = PrivateKey.Create();
+        var key = keyOf ?? PrivateKey.Create();
         store ??= new InMemoryChannelStore();
         var client = await StateChannelClient.CreateAsync(
             options ?? FastOptions(), new PrivateKeySigner(key), store, chain.For(key.Address), clientTime ?? chain.Time);
