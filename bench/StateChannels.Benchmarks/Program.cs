@@ -1,0 +1,85 @@
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Exporters;
+using BenchmarkDotNet.Filters;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Loggers;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using BenchmarkDotNet.Validators;
+using Perfolizer.Horology;
+using StateChannels.Benchmarks;
+using StateChannels.Benchmarks.Micro;
+using StateChannels.Benchmarks.Report;
+
+if (RunOptions.Parse(args, Console.Error) is not { } options)
+{
+    return 2;
+}
+
+NativeSecp256k1? native = NativeSecp256k1.TryLoad(out string nativeStatus);
+nativeStatus = nativeStatus.Replace(options.RepositoryRoot + Path.DirectorySeparatorChar, string.Empty, StringComparison.Ordinal);
+Console.WriteLine($"native libsecp256k1: {nativeStatus}");
+SelfCheck.Run(native);
+native?.Dispose();
+Console.WriteLine("self-check: managed, native and Nethereum signatures are byte-identical");
+
+Type[] benchmarks =
+[
+    typeof(SignatureBenchmarks),
+    typeof(DiskFloorBenchmarks),
+    typeof(LoopbackBenchmarks),
+    typeof(HashingBenchmarks),
+    typeof(CodecBenchmarks),
+    typeof(StoreBenchmarks),
+];
+
+Job job = options.Quick
+    ? Job.Default.WithId("quick").WithToolchain(InProcessEmitToolchain.Instance)
+        .WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(10).WithIterationTime(TimeInterval.FromMilliseconds(250))
+    : Job.Default.WithId("full");
+
+ManualConfig config = ManualConfig.CreateEmpty()
+    .AddJob(job)
+    .AddDiagnoser(MemoryDiagnoser.Default)
+    .AddColumnProvider(DefaultColumnProviders.Instance)
+    .AddLogger(ConsoleLogger.Default)
+    .AddExporter(MarkdownExporter.GitHub)
+    .AddValidator(JitOptimizationsValidator.FailOnError)
+    .WithArtifactsPath(Path.Combine(options.RepositoryRoot, "bench", "BenchmarkDotNet.Artifacts"));
+if (options.Filter is { } filter)
+{
+    config.AddFilter(new GlobFilter([filter]));
+
+    // BenchmarkDotNet refuses a whole run in which one class has nothing left to run.
+    benchmarks = [.. benchmarks.Where(t => RunOptions.Matches(filter, t))];
+}
+
+Summary[] summaries = BenchmarkRunner.Run(benchmarks, config);
+if (!options.WritesResults)
+{
+    Console.WriteLine("--filter given: bench/results/latest.json and docs/benchmarks.md left as they were");
+    return 0;
+}
+
+Results results = Results.From(summaries);
+var report = new RunReport(
+    options,
+    DateTimeOffset.UtcNow,
+    MachineInfo.Collect(),
+    nativeStatus,
+    results,
+    RunReport.ComputeFloor(results),
+    EndToEnd.Load(options.RepositoryRoot),
+    GasTable.Load(options.RepositoryRoot));
+
+string resultsDir = Path.Combine(options.RepositoryRoot, "bench", "results");
+Directory.CreateDirectory(resultsDir);
+string jsonPath = Path.Combine(resultsDir, "latest.json");
+string markdownPath = Path.Combine(options.RepositoryRoot, "docs", "benchmarks.md");
+File.WriteAllText(jsonPath, JsonReport.Render(report));
+File.WriteAllText(markdownPath, MarkdownReport.Render(report));
+Console.WriteLine($"wrote {jsonPath} and {markdownPath}");
+return report.Floor is null ? 1 : 0;
