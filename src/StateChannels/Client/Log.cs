@@ -26,6 +26,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "channel {ChannelId}: watcher failed ({Code}): {Reason}")]
     public static partial void WatchFailed(ILogger logger, ChannelId channelId, ErrorCode code, string reason);
 
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "channel {ChannelId}: our deposit reverted ({Reason}); waiting for both deposits until the funding timeout")]
+    public static partial void DepositReverted(ILogger logger, ChannelId channelId, string reason);
+
     [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "dropping connection to {Peer}: {Reason}")]
     public static partial void DroppingConnection(ILogger logger, EthAddress peer, string reason);
 }

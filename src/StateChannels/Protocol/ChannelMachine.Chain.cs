@@ -40,7 +40,19 @@ internal sealed partial class ChannelMachine
         if (held < mine)
         {
             // expectedHeld makes a retried deposit (after a crash) revert instead of paying twice.
-            await chain.DepositAsync(Params, Me, held, mine - held).ConfigureAwait(false);
+            try
+            {
+                await chain.DepositAsync(Params, Me, held, mine - held).ConfigureAwait(false);
+            }
+            catch (StateChannelException e) when (e.Code == ErrorCode.TransactionFailed)
+            {
+                // Reverted: typically on expectedHeld, because a deposit of ours sent before a
+                // restart was still unmined when we read the chain and has landed (or is about to).
+                // Keep waiting for both deposits below; if ours never arrives, the funding timeout
+                // aborts the channel as for a peer that never funds.
+                StateChannels.Log.DepositReverted(Log, Id, e.Message);
+            }
+
             CrashPoints.Hit(CrashPoints.FundingDeposited);
         }
 

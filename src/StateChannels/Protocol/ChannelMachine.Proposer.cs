@@ -128,6 +128,7 @@ internal sealed partial class ChannelMachine
     private async Task ProposeAsync(Proposal proposal)
     {
         _inflight = proposal;
+        proposal.BaseVersion = Latest?.Version ?? 0;
         StartUpdateTimer(proposal);
         await SendAsync(new ProposeUpdate(proposal.State, Latest?.Version ?? 0)).ConfigureAwait(false);
     }
@@ -244,10 +245,19 @@ internal sealed partial class ChannelMachine
 
         if (reject.Code == ErrorCode.FallenBehind)
         {
-            // Our base is older than the peer's latest: its newer state (a Confirm in flight, or the
-            // next reestablish) arrives first; our payments are proposed again on top of it.
+            // Our base is older than the peer's latest. The peer sent its newer state (a Confirm, or
+            // its reestablish) before this Reject: if it has reached us, propose again on top of it
+            // now; else wait for it (adopting it clears _behindPeer and proposes).
             AbandonInflight();
-            _behindPeer = true;
+            if (Latest is { } now && now.Version > proposal.BaseVersion)
+            {
+                await StartNextAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                _behindPeer = true;
+            }
+
             return;
         }
 

@@ -53,6 +53,10 @@ internal sealed partial class ChannelMachine
         {
             StateChannels.Log.Rejecting(Log, Id, state.Version, e.Message);
             await SendAsync(new RejectUpdate(Id, state.Version, e.Code, Truncate(e.Message))).ConfigureAwait(false);
+
+            // We signed nothing: our own payments (e.g. requeued after losing the tie-break to this
+            // proposal) need not wait for another trigger.
+            await StartNextAsync().ConfigureAwait(false);
             return;
         }
 
@@ -99,8 +103,11 @@ internal sealed partial class ChannelMachine
             ChannelPhases.Ensure(Id, _record.Phase, ChannelPhase.Active);
         }
 
-        var expected = Math.Max(Current.Version, _record.LastSigned?.State.Version ?? 0) + 1;
-        TransitionRules.EnsureValidTransition(Id, Params, Current, state, expected, Me);
+        // Exactly the version the proposer computes (NextVersion): above everything either side is
+        // known to have signed. The peer's own signature on a version we never completed (proven in
+        // its reestablish: PeerSignedVersion) is skipped by the proposer, since sign-once forbids it
+        // to sign anything else there, so we must not insist on that version either.
+        TransitionRules.EnsureValidTransition(Id, Params, Current, state, NextVersion, Me);
     }
 
     private async Task HandleConfirmAsync(ConfirmUpdate confirm, IPeerLink from)

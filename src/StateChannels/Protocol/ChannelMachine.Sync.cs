@@ -12,6 +12,11 @@ internal sealed partial class ChannelMachine
         _synced = false;
         StopUpdateTimer();
         var pending = _record.LastSigned is { } last && (Latest is not { } l || last.State.Version > l.Version) ? last : null;
+
+        // We signed the peer's proposal and hold no fully signed state for it: no proposal of ours
+        // until the peer settles it (Confirm, a state at or above it, or ProposalAbandoned), as
+        // before the disconnect. After a restart only the store remembers that we are waiting.
+        _awaitingConfirm = pending is not null;
         await SendAsync(new Reestablish(Id, _record.Latest, pending?.State, pending?.Signature)).ConfigureAwait(false);
     });
 

@@ -5,6 +5,9 @@ internal sealed class Proposal(ChannelState state, Hash32 digest, List<PendingPa
 {
     public ChannelState State { get; } = state;
 
+    /// <summary>The version of the fully signed state it was built on (sent as the Propose's base version).</summary>
+    public ulong BaseVersion { get; set; }
+
     public Hash32 Digest { get; } = digest;
 
     /// <summary>The payments this state carries (empty for open and close).</summary>
