@@ -1,0 +1,89 @@
+using StateChannels.Integration.Tests.Support;
+
+namespace StateChannels.Integration.Tests;
+
+/// <summary>
+/// THREATS C5 on a real chain: the opener is killed while its deposit transaction is broadcast but
+/// not yet mined, and restarted before it is mined. The deposit must count once: the channel opens,
+/// the adjudicator holds exactly the two fundings, and payments work.
+/// </summary>
+[Collection(ChainCollection.Name)]
+public sealed class FundingCrashTests(ChainFixture chain, ITestOutputHelper log)
+{
+    private static readonly Amount Funding = Amount.Parse("1000000000000000000");
+
+    [Fact]
+    public async Task Deposit_KilledAfterBroadcastBeforeMining_RestartDepositsOnceAndOpens()
+    {
+        await using var duo = Duo.Create(chain, log);
+        var aliceAccount = duo.TransactionAccount(0);
+        duo.Start(0);
+        duo.Start(1);
+        var open = $"open {Funding} {Funding}";
+        await chain.Node.RpcAsync("evm_setAutomine", false);
+        try
+        {
+            var bobJoined = duo[1].CommandAsync("wait-channel", TimeSpan.FromMinutes(3));
+            await duo[0].SendAsync(open);
+
+            // Alice's deposit is in the mempool, unmined: kill her there.
+            await duo[0].WaitForAsync(l => l.Ev == "tx" && l.Str("op") == "deposit" && l.Str("phase") == "start", Duo.CommandTimeout);
+            await WaitUntilAsync(async () => await PendingFromAsync(aliceAccount) == 1);
+            await duo.KillAsync(0);
+
+            // Restarted before anything is mined, she resumes funding from her file. The chain still
+            // shows nothing deposited, so she asks for a deposit again: it is either refused at once
+            // or sent and left pending behind the first one.
+            duo.Start(0);
+            var aliceOpened = duo[0].CommandAsync(open, TimeSpan.FromMinutes(3));
+            await duo[0].WaitForAsync(l => l.Ev == "tx" && l.Str("op") == "deposit" && l.Str("phase") == "start", Duo.CommandTimeout);
+            var retried = duo[0].WaitForAsync(l => l.Ev == "tx" && l.Str("op") == "deposit" && l.Str("phase") == "failed", Duo.CommandTimeout);
+            var resent = WaitUntilAsync(async () => await PendingFromAsync(aliceAccount) == 2);
+            await Task.WhenAny(retried, resent);
+            log.WriteLine(resent.IsCompleted ? "the restarted opener sent a second deposit" : "the restarted opener's second deposit failed before sending");
+
+            // Now mine: the first deposit lands, a second one (if sent) must revert on expectedHeld.
+            await chain.Node.RpcAsync("evm_setAutomine", true);
+            await chain.Node.MineAsync();
+            await Task.WhenAll(aliceOpened, bobJoined);
+        }
+        finally
+        {
+            await chain.Node.RpcAsync("evm_setAutomine", true);
+        }
+
+        await duo.LearnChannelAsync();
+        using var reader = PrivateKey.Parse(chain.Node.PrivateKeys[0]);
+        var onChain = await (await chain.ReaderAsync(reader)).GetChannelAsync(duo.Audit.ParamsOf(duo.Channel));
+        Assert.Equal(Funding, onChain.Held0);
+        Assert.Equal(Funding, onChain.Held1);
+
+        await duo[0].CommandAsync("pay 20 1 1000 2 7", Duo.CommandTimeout);
+        await duo[1].CommandAsync("pay 20 1 1000 2 8", Duo.CommandTimeout);
+        await duo.QuiesceAsync();
+        await duo.ShutdownAndAuditAsync();
+    }
+
+    private async Task<int> PendingFromAsync(EthAddress account)
+    {
+        var pool = await chain.Node.RpcAsync("txpool_content");
+        var pending = pool?["pending"]?.AsObject();
+        if (pending is null)
+        {
+            return 0;
+        }
+
+        return pending
+            .Where(p => string.Equals(p.Key, account.ToString(), StringComparison.OrdinalIgnoreCase))
+            .Sum(p => p.Value?.AsObject().Count ?? 0);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        using var limit = new CancellationTokenSource(Duo.CommandTimeout);
+        while (!await condition())
+        {
+            await Task.Delay(20, limit.Token);
+        }
+    }
+}
