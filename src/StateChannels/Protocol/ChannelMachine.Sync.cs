@@ -120,9 +120,12 @@ internal sealed partial class ChannelMachine
                     RaiseEquivocation(lv, "the peer signed a different state at our latest version");
                 }
             }
-            else if (pending.Version != (latestVersion is null ? 0 : latestVersion.Value + 1))
+            else if (latestVersion is null ? pending.Version != 0 : pending.Version > NextVersion)
             {
-                Misbehaved(from, $"reestablish: pending version {pending.Version} is not next to our latest");
+                // The peer signs only our proposals, and we propose at NextVersion, whose inputs are
+                // all durable: a pending version above it is not one we proposed. Below it (and above
+                // our latest) are versions we skipped, or one we already answered ProposalAbandoned.
+                Misbehaved(from, $"reestablish: pending version {pending.Version} is not one we proposed");
                 return;
             }
             else if (_inflight is { } p && p.Digest == digest)
@@ -133,9 +136,11 @@ internal sealed partial class ChannelMachine
             {
                 // The peer signed a state we will never complete (we lost or dropped the proposal):
                 // tell it so it may propose again, and propose above it ourselves.
+                // Durably: after a restart we must still propose above it, and still know it as ours
+                // when the peer presents it again.
                 if (pending.Version > _record.PeerSignedVersion)
                 {
-                    _record = _record with { PeerSignedVersion = pending.Version };
+                    await PersistAsync(_record with { PeerSignedVersion = pending.Version }).ConfigureAwait(false);
                 }
 
                 await SendAsync(new RejectUpdate(Id, pending.Version, ErrorCode.ProposalAbandoned, "proposal abandoned")).ConfigureAwait(false);
