@@ -47,6 +47,7 @@ public sealed class KillLoopTests(ChainFixture chain, ITestOutputHelper log)
         }
 
         var byCrashPoint = 0;
+        var nextCheckpoint = 20;
         var waited = new Stopwatch[] { new(), new(), new() }; // armed waits, random delays, reaping + audit
         var doubles = 0;
         while (duo.Kills < kills)
@@ -79,13 +80,19 @@ public sealed class KillLoopTests(ChainFixture chain, ITestOutputHelper log)
 
                 waited[2].Stop();
 
+                if (duo.Kills >= nextCheckpoint)
+                {
+                    // Liveness every 20 kills: both sides must still get payments through.
+                    nextCheckpoint += 20;
+                    await CheckpointAsync(duo, victims, rng);
+                    continue;
+                }
+
                 foreach (var victim in victims)
                 {
                     // Restart from the file; two times in five armed at a random protocol point.
                     var armed = rng.Next(5) < 2 ? $"{ProtocolPoints[rng.Next(ProtocolPoints.Length)]}:{1 + rng.Next(8)}" : null;
-                    var process = duo.Start(victim, armed);
-                    await process.SendAsync("wait-channel");
-                    await process.SendAsync($"pay-forever 1 1000 {1 + rng.Next(6)} {rng.Next()}");
+                    await StartWorkingAsync(duo, victim, rng, armed);
                 }
             }
             catch (Exception) when (Log(duo, seed, clock))
@@ -100,9 +107,7 @@ public sealed class KillLoopTests(ChainFixture chain, ITestOutputHelper log)
             if (duo.ArmedWith(party) is not null)
             {
                 byCrashPoint += await duo.KillOrReapAsync(party, incremental: true) ? 1 : 0;
-                var process = duo.Start(party);
-                await process.SendAsync("wait-channel");
-                await process.SendAsync($"pay-forever 1 1000 3 {rng.Next()}");
+                await StartWorkingAsync(duo, party, rng);
             }
         }
 
@@ -118,6 +123,49 @@ public sealed class KillLoopTests(ChainFixture chain, ITestOutputHelper log)
             $"{acks} payments acknowledged, final version {version}; " +
             $"alice paid {paid[0].Paid} (acknowledged {paid[0].Acked}), bob paid {paid[1].Paid} (acknowledged {paid[1].Acked})");
         Assert.True(paid[0].Acked > Amount.Zero && paid[1].Acked > Amount.Zero, "a side got no payment through the whole loop");
+    }
+
+    /// <summary>
+    /// Restarts the victims unarmed and waits until each party acknowledges a new payment (an armed
+    /// survivor that dies at its crash point meanwhile is reaped and restarted unarmed).
+    /// </summary>
+    private static async Task CheckpointAsync(Duo duo, int[] victims, Random rng)
+    {
+        foreach (var victim in victims)
+        {
+            await StartWorkingAsync(duo, victim, rng);
+        }
+
+        var deadline = DateTime.UtcNow + Duo.CommandTimeout;
+        var from = new[] { duo[0].LineCount, duo[1].LineCount };
+        var done = new bool[2];
+        while (!done[0] || !done[1])
+        {
+            for (var party = 0; party < 2; party++)
+            {
+                done[party] |= duo[party].Lines.Skip(from[party]).Any(l => l.Ev == "ack");
+                if (!done[party] && duo[party].HasExited)
+                {
+                    // An armed survivor died at its crash point meanwhile: reap it, restart it unarmed.
+                    await duo.KillOrReapAsync(party, incremental: true);
+                    await StartWorkingAsync(duo, party, rng);
+                    from[party] = 0;
+                }
+            }
+
+            Assert.True(
+                DateTime.UtcNow < deadline || (done[0] && done[1]),
+                $"no payment acknowledged for {Duo.CommandTimeout} (alice {done[0]}, bob {done[1]}): the channel is stuck\n{duo[0].Tail()}\n{duo[1].Tail()}");
+            await Task.Delay(20);
+        }
+    }
+
+    private static async Task<PeerProcess> StartWorkingAsync(Duo duo, int party, Random rng, string? armed = null)
+    {
+        var process = duo.Start(party, armed);
+        await process.SendAsync("wait-channel");
+        await process.SendAsync($"pay-forever 1 1000 {1 + rng.Next(6)} {rng.Next()}");
+        return process;
     }
 
     private bool Log(Duo duo, int seed, Stopwatch clock)
