@@ -34,12 +34,12 @@ internal sealed class Party : IAsyncDisposable
 
     public static async Task<Party> CreateAsync(
         string name, SimulatedChain chain, IChannelStore? store = null, StateChannelClientOptions? options = null,
-        TimeProvider? clientTime = null, PrivateKey? keyOf = null)
+        TimeProvider? clientTime = null, PrivateKey? keyOf = null, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
     {
         var key = keyOf ?? PrivateKey.Create();
         store ??= new InMemoryChannelStore();
         var client = await StateChannelClient.CreateAsync(
-            options ?? FastOptions(), new PrivateKeySigner(key), store, chain.For(key.Address), clientTime ?? chain.Time);
+            options ?? FastOptions(), new PrivateKeySigner(key), store, chain.For(key.Address), clientTime ?? chain.Time, loggerFactory);
         return new Party(name, key, store, client);
     }
 
