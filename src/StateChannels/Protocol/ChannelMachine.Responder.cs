@@ -48,8 +48,9 @@ internal sealed partial class ChannelMachine
             }
 
             await EnsureAcceptableAsync(state).ConfigureAwait(false);
+            EnsureKeyNotInUse();
         }
-        catch (StateChannelException e) when (e.Code is ErrorCode.InvalidTransition or ErrorCode.WrongPhase or ErrorCode.InvalidParams or ErrorCode.FallenBehind)
+        catch (StateChannelException e) when (e.Code is ErrorCode.InvalidTransition or ErrorCode.WrongPhase or ErrorCode.InvalidParams or ErrorCode.FallenBehind or ErrorCode.KeyInUse)
         {
             StateChannels.Log.Rejecting(Log, Id, state.Version, e.Message);
             await SendAsync(new RejectUpdate(Id, state.Version, e.Code, Truncate(e.Message))).ConfigureAwait(false);
