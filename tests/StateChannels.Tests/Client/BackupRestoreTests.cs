@@ -65,7 +65,7 @@ public sealed class BackupRestoreTests
         var stale = restored.Client.GetChannel(a.Id);
         Assert.Equal(5UL, stale.Latest!.State.Version);
 
-        var e = await Assert.ThrowsAsync<StateChannelException>(() => stale.ForceCloseAsync());
+        var e = await Assert.ThrowsAsync<StateChannelException>(() => stale.ForceCloseAsync().WaitAsync(Limit));
         Assert.Equal(ErrorCode.FallenBehind, e.Code);
         e = await Assert.ThrowsAsync<StateChannelException>(() => stale.PayAsync(1));
         Assert.Equal(ErrorCode.FallenBehind, e.Code);
