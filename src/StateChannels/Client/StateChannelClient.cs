@@ -52,7 +52,14 @@ public partial class StateChannelClient : IAsyncDisposable
         options.Validate();
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<StateChannelClient>();
         var engine = new ChannelEngine(
-            options, signer, store, adjudicator, timeProvider ?? TimeProvider.System, logger, new ChannelEventHub(options.EventBufferSize));
+            options,
+            signer,
+            store,
+            adjudicator,
+            timeProvider ?? TimeProvider.System,
+            logger,
+            new ChannelEventHub(options.EventBufferSize),
+            new ClientMetrics(options.MeterFactory, signer.Address, options.Asset));
         var client = new StateChannelClient(engine);
         await foreach (var record in store.GetChannelsAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -143,6 +150,7 @@ public partial class StateChannelClient : IAsyncDisposable
         }
 
         _sessions[connection.Peer] = session;
+        _engine.Metrics.ConnectionStarted();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, session.Aborted);
         try
         {
@@ -186,6 +194,7 @@ public partial class StateChannelClient : IAsyncDisposable
             }
 
             session.Abort("connection ended");
+            _engine.Metrics.ConnectionEnded();
         }
     }
 
@@ -228,6 +237,8 @@ public partial class StateChannelClient : IAsyncDisposable
         {
             s.Abort("client disposed");
         }
+
+        _engine?.Metrics.Dispose();
 
         GC.SuppressFinalize(this);
         return ValueTask.CompletedTask;

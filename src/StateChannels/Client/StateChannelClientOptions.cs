@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+
 namespace StateChannels;
 
 /// <summary>Options of a <see cref="StateChannelClient"/>. Validated once, at construction.</summary>
@@ -37,6 +39,13 @@ public class StateChannelClientOptions
 
     /// <summary>Channels a single peer may hold open with us at most (B11 griefing bound). Default 1,000.</summary>
     public int MaxChannelsPerPeer { get; set; } = 1_000;
+
+    /// <summary>
+    /// Creates the client's <see cref="Meter"/> (named <see cref="StateChannelMetrics.MeterName"/>), as
+    /// a host's dependency injection provides it. Default null: the client creates its own meter and
+    /// disposes it with itself.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; set; }
 
     internal void Validate()
     {

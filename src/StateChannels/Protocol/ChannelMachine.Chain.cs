@@ -105,6 +105,7 @@ internal sealed partial class ChannelMachine
 
         ChannelPhases.EnsureCanMove(Id, _record.Phase, to);
         await PersistAsync(_record with { Phase = to }).ConfigureAwait(false);
+        CountMove(to);
         if (to == ChannelPhase.Active)
         {
             _engine.Events.Publish(new ChannelFunded(Id));
@@ -190,4 +191,20 @@ internal sealed partial class ChannelMachine
     /// <summary>Withdraws credited payouts of this channel's asset.</summary>
     public async Task WithdrawAsync(CancellationToken cancellationToken) =>
         await _engine.Adjudicator.WithdrawAsync(Params.Asset, cancellationToken).ConfigureAwait(false);
+
+    private void CountMove(ChannelPhase to)
+    {
+        switch (to)
+        {
+            case ChannelPhase.Active:
+                _engine.Metrics.ChannelOpened();
+                break;
+            case ChannelPhase.Disputed:
+                _engine.Metrics.DisputeSeen();
+                break;
+            case ChannelPhase.Closed:
+                _engine.Metrics.ChannelClosed();
+                break;
+        }
+    }
 }
