@@ -47,6 +47,10 @@ internal sealed class Party : IAsyncDisposable
         return new Party(name, key, store, client);
     }
 
+    /// <summary>Wraps a client created by the test itself.</summary>
+    public static Task<Party> CreateWith(string name, PrivateKey key, IChannelStore store, StateChannelClient client) =>
+        Task.FromResult(new Party(name, key, store, client));
+
     /// <summary>Connects two parties over an in-memory link and serves it on both sides.</summary>
     public static InMemoryTransport Connect(Party a, Party b)
     {
