@@ -22,4 +22,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1025, Level = LogLevel.Warning, Message = "chain events: polling failed ({Code}): {Reason}")]
     public static partial void ChainPollFailed(ILogger logger, ErrorCode code, string reason);
+
+    [LoggerMessage(EventId = 1026, Level = LogLevel.Warning, Message = "channel {ChannelId}: reading the funding on chain failed ({Code}): {Reason}; looking again")]
+    public static partial void FundingReadFailed(ILogger logger, ChannelId channelId, ErrorCode code, string reason);
 }

@@ -7,6 +7,9 @@ internal sealed class CountingAdjudicator(IAdjudicator inner) : IAdjudicator
 
     public int ViewReads => Volatile.Read(ref _views);
 
+    /// <summary>How many of the next view reads fail with <see cref="ErrorCode.ChainRpcFailure"/> (a flaky node).</summary>
+    public int FailViews;
+
     public Eip712Domain Domain => inner.Domain;
 
     public ValueTask DepositAsync(ChannelParams channel, int index, Amount expectedHeld, Amount amount, CancellationToken cancellationToken = default) =>
@@ -15,6 +18,11 @@ internal sealed class CountingAdjudicator(IAdjudicator inner) : IAdjudicator
     public ValueTask<OnChainChannel> GetChannelAsync(ChannelParams channel, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _views);
+        if (Interlocked.Decrement(ref FailViews) >= 0)
+        {
+            throw new StateChannelException(ErrorCode.ChainRpcFailure, "flaky node");
+        }
+
         return inner.GetChannelAsync(channel, cancellationToken);
     }
 
