@@ -2,7 +2,7 @@ namespace StateChannels.Extensions.DependencyInjection;
 
 /// <summary>
 /// Gives the container's one <see cref="StateChannelClient"/>. The client is created asynchronously
-/// (<see cref="StateChannelClient.CreateAsync"/> loads and verifies every stored channel), on the
+/// (<c>StateChannelClient.CreateAsync</c> loads and verifies every stored channel), on the
 /// first call or when the hosted service starts, whichever comes first; every caller gets the
 /// same instance. Registered as a singleton by <c>AddStateChannels</c>; thread-safe.
 /// </summary>

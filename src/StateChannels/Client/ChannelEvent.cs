@@ -38,3 +38,14 @@ public sealed record EquivocationDetected(ChannelId ChannelId, ulong Version, st
 
 /// <summary>The peer broke the protocol; its connection was dropped and our state is unchanged.</summary>
 public sealed record PeerMisbehaved(ChannelId ChannelId, EthAddress Peer, string Reason) : ChannelEvent(ChannelId);
+
+/// <summary>
+/// An alarm about the chain, not about one channel (<see cref="ChannelEvent.ChannelId"/> is
+/// <see cref="ChannelId.Zero"/>): the chain view stopped advancing — the head block is older than
+/// <see cref="StateChannelClientOptions.StaleChainThreshold"/>, or the RPC has failed for that long.
+/// While it lasts a registration by the peer may go unseen: switch to another RPC endpoint or node.
+/// </summary>
+public sealed record ChainStale(string Reason) : ChannelEvent(ChannelId.Zero);
+
+/// <summary>The chain view advances again after a <see cref="ChainStale"/> alarm (<see cref="ChannelEvent.ChannelId"/> is <see cref="ChannelId.Zero"/>).</summary>
+public sealed record ChainFresh(string Reason) : ChannelEvent(ChannelId.Zero);

@@ -47,8 +47,28 @@ public class StateChannelClientOptions
     /// </summary>
     public IMeterFactory? MeterFactory { get; set; }
 
+    /// <summary>
+    /// When the chain view counts as stale: the head block's timestamp lags the client's clock by
+    /// more than this, or the chain RPC has failed continuously for this long. The watcher then
+    /// raises <see cref="ChainStale"/> (and <see cref="ChainFresh"/> when it recovers). Needs an
+    /// <see cref="IChainEventSource"/>. Default 5 minutes; keep it well below the challenge duration.
+    /// </summary>
+    public TimeSpan StaleChainThreshold { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Blocks of history the watcher keeps to detect reorgs, and how far it re-reads after a restart
+    /// or a reorg deeper than that history (re-reading is harmless). Default 64 blocks; at least 1.
+    /// </summary>
+    public int ReorgDepth { get; set; } = 64;
+
+    /// <summary>The most blocks one event query spans (nodes limit eth_getLogs ranges). Default 2,000 blocks; at least 1.</summary>
+    public int MaxBlockRange { get; set; } = 2_000;
+
     internal void Validate()
     {
+        Positive(StaleChainThreshold, nameof(StaleChainThreshold));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReorgDepth, 1, nameof(ReorgDepth));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBlockRange, 1, nameof(MaxBlockRange));
         Positive(UpdateTimeout, nameof(UpdateTimeout));
         Positive(FundingTimeout, nameof(FundingTimeout));
         Positive(ChainPollInterval, nameof(ChainPollInterval));

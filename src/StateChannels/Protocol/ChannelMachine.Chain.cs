@@ -35,7 +35,15 @@ internal sealed partial class ChannelMachine
         CrashPoints.Hit(CrashPoints.FundingV0Durable);
         var chain = _engine.Adjudicator;
         var mine = Me == 0 ? Params.Funding0 : Params.Funding1;
-        var view = await chain.GetChannelAsync(Params).ConfigureAwait(false);
+        var deadline = _engine.Time.GetUtcNow() + _engine.Options.FundingTimeout;
+        OnChainChannel? view;
+        while ((view = await TryGetViewAsync().ConfigureAwait(false)) is null)
+        {
+            // The node failed or cannot answer at the confirmation depth yet: never guess, look again.
+            await AbortIfPastAsync(deadline).ConfigureAwait(false);
+            await Task.Delay(_engine.Options.ChainPollInterval, _engine.Time).ConfigureAwait(false);
+        }
+
         var held = Me == 0 ? view.Held0 : view.Held1;
         if (held < mine)
         {
@@ -56,17 +64,47 @@ internal sealed partial class ChannelMachine
             CrashPoints.Hit(CrashPoints.FundingDeposited);
         }
 
-        var deadline = _engine.Time.GetUtcNow() + _engine.Options.FundingTimeout;
-        while (!await CheckFundedAsync(lockHeld: false).ConfigureAwait(false))
+        while (!await TryCheckFundedAsync().ConfigureAwait(false))
         {
-            if (_engine.Time.GetUtcNow() >= deadline)
-            {
-                await LockedAsync(() => MoveAsync(ChannelPhase.Aborted)).ConfigureAwait(false);
-                _engine.Events.Publish(new FundingTimedOut(Id));
-                throw new StateChannelException(ErrorCode.Timeout, $"channel {Id}: the peer did not fund within {_engine.Options.FundingTimeout}");
-            }
-
+            await AbortIfPastAsync(deadline).ConfigureAwait(false);
             await Task.Delay(_engine.Options.ChainPollInterval, _engine.Time).ConfigureAwait(false);
+        }
+    }
+
+    private async Task AbortIfPastAsync(DateTimeOffset deadline)
+    {
+        if (_engine.Time.GetUtcNow() >= deadline)
+        {
+            await LockedAsync(() => MoveAsync(ChannelPhase.Aborted)).ConfigureAwait(false);
+            _engine.Events.Publish(new FundingTimedOut(Id));
+            throw new StateChannelException(ErrorCode.Timeout, $"channel {Id}: the peer did not fund within {_engine.Options.FundingTimeout}");
+        }
+    }
+
+    /// <summary>The on-chain view, or null when the node failed (logged): a failed read is never "not funded" for good.</summary>
+    private async Task<OnChainChannel?> TryGetViewAsync()
+    {
+        try
+        {
+            return await _engine.Adjudicator.GetChannelAsync(Params).ConfigureAwait(false);
+        }
+        catch (StateChannelException e) when (e.Code is ErrorCode.ChainRpcFailure or ErrorCode.Timeout)
+        {
+            StateChannels.Log.FundingReadFailed(Log, Id, e.Code, e.Message);
+            return null;
+        }
+    }
+
+    private async Task<bool> TryCheckFundedAsync()
+    {
+        try
+        {
+            return await CheckFundedAsync(lockHeld: false).ConfigureAwait(false);
+        }
+        catch (StateChannelException e) when (e.Code is ErrorCode.ChainRpcFailure or ErrorCode.Timeout)
+        {
+            StateChannels.Log.FundingReadFailed(Log, Id, e.Code, e.Message);
+            return false;
         }
     }
 
