@@ -21,6 +21,7 @@ internal sealed partial class TransactionManager
         var bumpAfter = record.Deadline is null ? _options.FeeBumpInterval : TimeSpan.Zero; // with a deadline: size the first interval at once
         StateChannelException? lastFailure = null;
         var mined = false;
+        var bumpNow = false;
         while (true)
         {
             try
@@ -34,14 +35,15 @@ internal sealed partial class TransactionManager
 
                 if (!mined && record.Status == TxStatus.Pending)
                 {
-                    if (time.GetElapsedTime(lastBump) >= bumpAfter)
+                    if (bumpNow || time.GetElapsedTime(lastBump) >= bumpAfter)
                     {
-                        (record, bumpAfter) = await BumpOrSizeAsync(record, bumpAfter == TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+                        (record, bumpAfter) = await BumpOrSizeAsync(record, !bumpNow && bumpAfter == TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
                         lastBump = time.GetTimestamp();
+                        bumpNow = false;
                     }
                     else
                     {
-                        record = await KeepAliveAsync(record, cancellationToken).ConfigureAwait(false);
+                        (record, bumpNow) = await KeepAliveAsync(record, cancellationToken).ConfigureAwait(false);
                     }
                 }
 

@@ -67,8 +67,8 @@ internal sealed partial class TransactionManager
     /// <summary>Test hook: called with every confirmed successful receipt (operation name, receipt).</summary>
     public Action<string, TransactionReceipt>? Confirmed { get; set; }
 
-    /// <summary>Test hook: called with every attempt after it is journaled and before it is broadcast (operation, hash, nonce).</summary>
-    public Action<string, Hash32, ulong>? Signed { get; set; }
+    /// <summary>Test hook: called with every attempt after it is journaled and before it is broadcast (operation, attempt).</summary>
+    public Action<string, TxAttempt>? Signed { get; set; }
 
     /// <summary>
     /// A Nethereum client whose requests time out after <paramref name="rpcTimeout"/>. All clients
@@ -183,7 +183,7 @@ internal sealed partial class TransactionManager
 
                 // Durable before it can reach any node: from here on, this operation is resumed, never re-created.
                 await SaveAsync(record).ConfigureAwait(false);
-                Signed?.Invoke(request.Operation, attempt.Hash, attempt.Nonce);
+                Signed?.Invoke(request.Operation, attempt);
                 CrashPoint.Hit(CrashPoint.Journaled);
                 var outcome = await BroadcastAsync(request.Operation, attempt).ConfigureAwait(false);
                 switch (outcome.Kind)
@@ -192,6 +192,12 @@ internal sealed partial class TransactionManager
                     case BroadcastKind.Unknown:
                         Log.TransactionSent(_options.Logger, request.Operation, attempt.Hash.ToString(), nonce, (ulong)gasLimit);
                         return record;
+                    case BroadcastKind.FeeTooLow when tries < MaxResigns:
+                        // The base fee rose between our suggestion and the broadcast: the refused
+                        // transaction cannot be mined, so the record is overwritten with a higher bid.
+                        fees = FeePolicy.Bump(fees, (await SuggestFeesAsync(cancellationToken).ConfigureAwait(false)).Fees, null,
+                            _options.FeeBumpInterval, _options.MaxFeePerGas.ToBigInteger()) ?? fees;
+                        continue;
                     case BroadcastKind.NonceTooLow:
                     case BroadcastKind.Underpriced:
                         // Another wallet took this nonce between our count and our broadcast: the refused
