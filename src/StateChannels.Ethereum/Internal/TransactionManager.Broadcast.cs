@@ -142,7 +142,11 @@ internal sealed partial class TransactionManager
     {
         var block = await CallAsync(
             "eth_getBlockByNumber",
-            () => Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(BlockParameter.CreateLatest()),
+            async () =>
+            {
+                var b = await Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(BlockParameter.CreateLatest()).ConfigureAwait(false);
+                return b is null ? null : RpcGuard.Parsed(b, b.BaseFeePerGas, b.Timestamp, b.Number);
+            },
             cancellationToken).ConfigureAwait(false);
         if (block?.BaseFeePerGas?.Value is not { Sign: >= 0 } baseFee || block.Timestamp?.Value is not { Sign: >= 0 } timestamp
             || timestamp > DateTimeOffset.MaxValue.ToUnixTimeSeconds())
@@ -156,7 +160,11 @@ internal sealed partial class TransactionManager
         {
             priority = (await CallAsync(
                 "eth_maxPriorityFeePerGas",
-                () => Web3.Client.SendRequestAsync<HexBigInteger>(new RpcRequest(1, "eth_maxPriorityFeePerGas")),
+                async () =>
+                {
+                    var p = await Web3.Client.SendRequestAsync<HexBigInteger>(new RpcRequest(1, "eth_maxPriorityFeePerGas")).ConfigureAwait(false);
+                    return RpcGuard.Parsed(p, p);
+                },
                 cancellationToken).ConfigureAwait(false))?.Value ?? OneGwei;
         }
         catch (StateChannelException e) when (e.InnerException is RpcResponseException)

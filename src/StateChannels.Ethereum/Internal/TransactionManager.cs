@@ -144,13 +144,17 @@ internal sealed partial class TransactionManager
         var estimate = await RpcGuard.CallAsync(
             request.Operation,
             Pipeline,
-            () => Web3.Eth.Transactions.EstimateGas.SendRequestAsync(new CallInput
+            async () =>
             {
-                From = from,
-                To = toHex,
-                Data = dataHex,
-                Value = new Nethereum.Hex.HexTypes.HexBigInteger(request.Value),
-            }),
+                var e = await Web3.Eth.Transactions.EstimateGas.SendRequestAsync(new CallInput
+                {
+                    From = from,
+                    To = toHex,
+                    Data = dataHex,
+                    Value = new Nethereum.Hex.HexTypes.HexBigInteger(request.Value),
+                }).ConfigureAwait(false);
+                return RpcGuard.Parsed(e, e);
+            },
             transaction: true,
             cancellationToken).ConfigureAwait(false);
         if (estimate?.Value is not { Sign: > 0 } gas || gas > 100_000_000)
@@ -257,8 +261,13 @@ internal sealed partial class TransactionManager
     private async Task<ulong> TransactionCountAsync(BlockParameter block, CancellationToken cancellationToken)
     {
         var count = await CallAsync(
-            "eth_getTransactionCount", () => Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(Account.ToString(), block), cancellationToken)
-            .ConfigureAwait(false);
+            "eth_getTransactionCount",
+            async () =>
+            {
+                var c = await Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(Account.ToString(), block).ConfigureAwait(false);
+                return RpcGuard.Parsed(c, c);
+            },
+            cancellationToken).ConfigureAwait(false);
         if (count?.Value is not { Sign: >= 0 } value || value > long.MaxValue)
         {
             throw new StateChannelException(ErrorCode.ChainRpcFailure, "eth_getTransactionCount returned an invalid count.");
