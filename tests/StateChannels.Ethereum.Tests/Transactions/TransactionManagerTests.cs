@@ -230,4 +230,45 @@ public sealed class TransactionManagerTests(AnvilFixture fx, ITestOutputHelper o
         Assert.Equal(n0 + 1, await NonceAsync(fx.Node, key.Address));
         Assert.Equal(new Amount(1_000), (await adjudicator.GetChannelAsync(channel)).Held0);
     }
+
+    [Fact]
+    public async Task RegisterAsync_RefutationNearTheChallengeDeadline_BumpsLongBeforeTheIntervalAndByHalf()
+    {
+        // Chain: a dispute with an 8-second challenge period runs; our refutation is stuck in the mempool.
+        var key = fx.Keys[5];
+        var channel = AnvilFixture.NewChannel(_alice.Address, _bob.Address, 1_000, 1_000, challengeSeconds: 8);
+        var id = Eip712.ComputeChannelId(fx.Domain, channel);
+        var funder = await fx.ConnectAsync(fx.Keys[6]);
+        await funder.DepositAsync(channel, 0, Amount.Zero, 1_000);
+        await funder.DepositAsync(channel, 1, Amount.Zero, 1_000);
+        await funder.RegisterAsync(channel, fx.SignBoth(new ChannelState(id, 1, 1_000, 1_000, IsFinal: false), _alice, _bob));
+
+        // The interval alone would wait ten minutes before the first bump.
+        var options = AnvilFixture.FastOptions();
+        options.FeeBumpInterval = TimeSpan.FromMinutes(10);
+        options.Logger = new TestOutputLogger(output);
+        var refuter = await fx.ConnectAsync(key, options, new InMemoryChannelStore());
+        var signed = RecordSigned(refuter);
+        await fx.Node.RpcAsync("evm_setAutomine", false);
+        Task refute;
+        try
+        {
+            refute = refuter.RegisterAsync(channel, fx.SignBoth(new ChannelState(id, 2, 900, 1_100, IsFinal: false), _alice, _bob)).AsTask();
+            await UntilAsync(() => signed.Count >= 2 || refute.IsCompleted);
+            Assert.False(refute.IsCompleted, refute.Exception?.ToString());
+        }
+        finally
+        {
+            await fx.Node.RpcAsync("evm_setAutomine", true);
+            await fx.Node.MineAsync();
+        }
+
+        await refute.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var attempts = signed.ToArray();
+        Assert.Equal(attempts[0].Nonce, attempts[1].Nonce);
+        Assert.True(attempts[1].Fees.MaxFeePerGas * 10 >= attempts[0].Fees.MaxFeePerGas * 15, "an urgent bump is +50%");
+        Assert.True(attempts[1].Fees.MaxPriorityFeePerGas * 10 >= attempts[0].Fees.MaxPriorityFeePerGas * 15, "an urgent bump is +50%");
+        Assert.Equal(2UL, (await refuter.GetChannelAsync(channel)).RegisteredVersion);
+    }
 }
