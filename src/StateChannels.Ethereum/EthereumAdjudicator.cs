@@ -1,4 +1,5 @@
 using System.Numerics;
+using Nethereum.ABI.FunctionEncoding;
 using Nethereum.ABI.FunctionEncoding.Attributes;
 using Nethereum.Contracts;
 using Nethereum.Hex.HexTypes;
@@ -184,7 +185,11 @@ public sealed partial class EthereumAdjudicator : IAdjudicator
     private static async Task<ulong> ReadChainIdAsync(Nethereum.Web3.Web3 web3, EthereumAdjudicatorOptions validatedOptions, CancellationToken cancellationToken)
     {
         var chainId = await RpcGuard.CallAsync(
-            "eth_chainId", RpcPipeline.Create(validatedOptions), () => web3.Eth.ChainId.SendRequestAsync(), transaction: false, cancellationToken)
+            "eth_chainId",
+            RpcPipeline.Create(validatedOptions),
+            async () => { var c = await web3.Eth.ChainId.SendRequestAsync().ConfigureAwait(false); return RpcGuard.Parsed(c, c); },
+            transaction: false,
+            cancellationToken)
             .ConfigureAwait(false);
         if (chainId?.Value is not { } value || value.Sign <= 0 || value > ulong.MaxValue)
         {
@@ -194,28 +199,64 @@ public sealed partial class EthereumAdjudicator : IAdjudicator
         return (ulong)value;
     }
 
-    /// <summary>Calls a view of the adjudicator at <paramref name="block"/> and decodes a single return value.</summary>
-    internal Task<TResult> QueryAsync<TFunction, TResult>(string what, TFunction function, BlockParameter block, CancellationToken cancellationToken)
-        where TFunction : FunctionMessage, new() =>
-        Transactions.CallAsync(
-            what,
-            () => Transactions.Web3.Eth.GetContractQueryHandler<TFunction>().QueryAsync<TResult>(_address, function, block),
-            cancellationToken);
-
-    /// <summary>Calls a view of the adjudicator at <paramref name="block"/> and decodes its outputs.</summary>
-    internal Task<TOutput> QueryDtoAsync<TFunction, TOutput>(string what, TFunction function, BlockParameter block, CancellationToken cancellationToken)
+    /// <summary>Calls a view of the adjudicator at <paramref name="block"/> and decodes a single (one-word) return value.</summary>
+    internal async Task<TResult> QueryAsync<TFunction, TResult>(string what, TFunction function, BlockParameter block, CancellationToken cancellationToken)
         where TFunction : FunctionMessage, new()
-        where TOutput : IFunctionOutputDTO, new() =>
-        Transactions.CallAsync(
-            what,
-            () => Transactions.Web3.Eth.GetContractQueryHandler<TFunction>().QueryDeserializingToObjectAsync<TOutput>(function, _address, block),
-            cancellationToken);
+    {
+        var output = await CallViewAsync(what, function, words: 1, block, cancellationToken).ConfigureAwait(false);
+        return Decode(what, () => new FunctionCallDecoder().DecodeSimpleTypeOutput<TResult>(
+            ABITypedRegistry.GetFunctionABI<TFunction>().OutputParameters[0], output));
+    }
+
+    /// <summary>Calls a view of the adjudicator at <paramref name="block"/> and decodes its (static) outputs.</summary>
+    internal async Task<TOutput> QueryDtoAsync<TFunction, TOutput>(string what, TFunction function, BlockParameter block, CancellationToken cancellationToken)
+        where TFunction : FunctionMessage, new()
+        where TOutput : IFunctionOutputDTO, new()
+    {
+        var words = typeof(TOutput).GetProperties().Count(p => p.IsDefined(typeof(ParameterAttribute), inherit: true));
+        var output = await CallViewAsync(what, function, words, block, cancellationToken).ConfigureAwait(false);
+        return Decode(what, () => new FunctionCallDecoder().DecodeFunctionOutput<TOutput>(output));
+    }
+
+    /// <summary>
+    /// eth_call of a view; the raw answer must hold at least <paramref name="words"/> ABI words, so a node
+    /// answering short or empty data (no contract, garbage) fails instead of decoding to zeros.
+    /// </summary>
+    private async Task<string> CallViewAsync<TFunction>(string what, TFunction function, int words, BlockParameter block, CancellationToken cancellationToken)
+        where TFunction : FunctionMessage, new()
+    {
+        var input = new CallInput { To = _address, Data = AbiConvert.ToHex(function.GetCallData()) };
+        var output = await Transactions.CallAsync(
+            what, () => Transactions.Web3.Eth.Transactions.Call.SendRequestAsync(input, block), cancellationToken).ConfigureAwait(false);
+        var hexDigits = output is { Length: >= 2 } && output.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? output.Length - 2 : -1;
+        if (hexDigits < words * 64 || hexDigits % 64 != 0)
+        {
+            throw new StateChannelException(
+                ErrorCode.ChainRpcFailure, $"{what}: the node answered {Math.Max(hexDigits, 0) / 2} bytes where the view returns {words * 32}.");
+        }
+
+        return output!;
+    }
+
+    private static T Decode<T>(string what, Func<T> decode)
+    {
+        try
+        {
+            return decode();
+        }
+        catch (Exception e) when (e is not StateChannelException and not OperationCanceledException)
+        {
+            throw new StateChannelException(ErrorCode.ChainRpcFailure, $"{what}: the node's answer does not decode: {e.Message}", e);
+        }
+    }
 
     /// <summary>The newest block that is <see cref="EthereumAdjudicatorOptions.ConfirmationDepth"/> deep (the head when the depth is 1).</summary>
     private async Task<BlockParameter> ConfirmedBlockAsync(CancellationToken cancellationToken)
     {
         var head = await Transactions.CallAsync(
-            "eth_blockNumber", () => Transactions.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync(), cancellationToken).ConfigureAwait(false);
+            "eth_blockNumber",
+            async () => { var n = await Transactions.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync().ConfigureAwait(false); return RpcGuard.Parsed(n, n); },
+            cancellationToken).ConfigureAwait(false);
         var block = BigInteger.Max(BigInteger.Zero, head.Value - (_options.ConfirmationDepth - 1));
         return new BlockParameter(new HexBigInteger(block));
     }

@@ -73,9 +73,10 @@ public sealed class AnvilFixture : IAsyncLifetime
     }
 
     /// <summary>An adjudicator client sending from <paramref name="transactionKey"/>, recording its receipts.</summary>
-    public async Task<EthereumAdjudicator> ConnectAsync(PrivateKey transactionKey, EthereumAdjudicatorOptions? options = null)
+    public async Task<EthereumAdjudicator> ConnectAsync(
+        PrivateKey transactionKey, EthereumAdjudicatorOptions? options = null, ITransactionJournal? journal = null)
     {
-        var adjudicator = await EthereumAdjudicator.ConnectAsync(RpcUrl, Adjudicator, transactionKey, options ?? FastOptions());
+        var adjudicator = await EthereumAdjudicator.ConnectAsync(RpcUrl, Adjudicator, transactionKey, options ?? FastOptions(), journal);
         adjudicator.Transactions.Confirmed = (operation, receipt) => Receipts.Enqueue((operation, receipt));
         return adjudicator;
     }

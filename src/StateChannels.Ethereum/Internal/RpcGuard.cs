@@ -93,6 +93,21 @@ internal static partial class RpcGuard
         }
     }
 
+    /// <summary>
+    /// Parses every given hex quantity now (Nethereum parses them lazily, on first use), so a malformed
+    /// answer fails inside the guarded request as <see cref="ErrorCode.ChainRpcFailure"/> rather than later
+    /// as a <see cref="FormatException"/>. Returns <paramref name="answer"/>.
+    /// </summary>
+    public static T Parsed<T>(T answer, params Nethereum.Hex.HexTypes.HexBigInteger?[] quantities)
+    {
+        foreach (var quantity in quantities)
+        {
+            _ = quantity?.Value;
+        }
+
+        return answer;
+    }
+
     /// <summary>The exception for a revert with (possibly empty) revert data.</summary>
     public static StateChannelException Reverted(string what, string? revertData)
     {

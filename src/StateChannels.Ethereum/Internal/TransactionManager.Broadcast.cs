@@ -26,6 +26,9 @@ internal sealed partial class TransactionManager
         /// <summary>A transaction at this nonce with higher fees is pending (a refused replacement).</summary>
         Underpriced,
 
+        /// <summary>The max fee is below the base fee (the node dropped it, or refuses it for now): bid more.</summary>
+        FeeTooLow,
+
         /// <summary>Refused for another reason (funds, gas limit, ...): this transaction will never be mined.</summary>
         Rejected,
     }
@@ -112,7 +115,12 @@ internal sealed partial class TransactionManager
             return new BroadcastOutcome(BroadcastKind.NonceTooLow, message);
         }
 
-        if (Has("underpriced") || Has("feetoolow") || Has("fee too low"))
+        if (Has("less than block base fee") || Has("fee cap less than") || Has("feetoolow") || Has("fee too low") || Has("below base fee"))
+        {
+            return new BroadcastOutcome(BroadcastKind.FeeTooLow, message);
+        }
+
+        if (Has("underpriced"))
         {
             return new BroadcastOutcome(BroadcastKind.Underpriced, message);
         }
@@ -134,7 +142,11 @@ internal sealed partial class TransactionManager
     {
         var block = await CallAsync(
             "eth_getBlockByNumber",
-            () => Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(BlockParameter.CreateLatest()),
+            async () =>
+            {
+                var b = await Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(BlockParameter.CreateLatest()).ConfigureAwait(false);
+                return b is null ? null : RpcGuard.Parsed(b, b.BaseFeePerGas, b.Timestamp, b.Number);
+            },
             cancellationToken).ConfigureAwait(false);
         if (block?.BaseFeePerGas?.Value is not { Sign: >= 0 } baseFee || block.Timestamp?.Value is not { Sign: >= 0 } timestamp
             || timestamp > DateTimeOffset.MaxValue.ToUnixTimeSeconds())
@@ -148,7 +160,11 @@ internal sealed partial class TransactionManager
         {
             priority = (await CallAsync(
                 "eth_maxPriorityFeePerGas",
-                () => Web3.Client.SendRequestAsync<HexBigInteger>(new RpcRequest(1, "eth_maxPriorityFeePerGas")),
+                async () =>
+                {
+                    var p = await Web3.Client.SendRequestAsync<HexBigInteger>(new RpcRequest(1, "eth_maxPriorityFeePerGas")).ConfigureAwait(false);
+                    return RpcGuard.Parsed(p, p);
+                },
                 cancellationToken).ConfigureAwait(false))?.Value ?? OneGwei;
         }
         catch (StateChannelException e) when (e.InnerException is RpcResponseException)
@@ -186,7 +202,7 @@ internal sealed partial class TransactionManager
         var attempt = Sign(latest.Nonce, bumped, record.GasLimit, record.To, record.Value, record.Data);
         var candidate = record with { Attempts = [.. record.Attempts, attempt] };
         await SaveAsync(candidate).ConfigureAwait(false);
-        Signed?.Invoke(record.Operation, attempt.Hash, attempt.Nonce);
+        Signed?.Invoke(record.Operation, attempt);
         var outcome = await BroadcastAsync(record.Operation, attempt).ConfigureAwait(false);
         if (outcome.Kind is BroadcastKind.Accepted or BroadcastKind.Unknown)
         {
@@ -206,13 +222,14 @@ internal sealed partial class TransactionManager
 
     /// <summary>
     /// Makes sure the node has our current attempt: re-broadcasts it when the node does not know it;
-    /// when its nonce was used by someone else, re-signs at a fresh nonce.
+    /// when its nonce was used by someone else, re-signs at a fresh nonce. BumpNow: the node dropped it
+    /// for a fee below the base fee, so the caller should bid more at once.
     /// </summary>
-    private async Task<TxRecord> KeepAliveAsync(TxRecord record, CancellationToken cancellationToken)
+    private async Task<(TxRecord Record, bool BumpNow)> KeepAliveAsync(TxRecord record, CancellationToken cancellationToken)
     {
         if (await IsKnownAsync(record.Latest.Hash, cancellationToken).ConfigureAwait(false))
         {
-            return record;
+            return (record, false);
         }
 
         var outcome = await BroadcastAsync(record.Operation, record.Latest).ConfigureAwait(false);
@@ -221,17 +238,20 @@ internal sealed partial class TransactionManager
             case BroadcastKind.Accepted:
             case BroadcastKind.Unknown:
                 Log.Rebroadcast(_options.Logger, record.Operation, record.Latest.Hash.ToString(), record.Latest.Nonce);
-                return record;
+                return (record, false);
+            case BroadcastKind.FeeTooLow:
+                Log.ReplacementRefused(_options.Logger, record.Operation, record.Latest.Hash.ToString(), outcome.Message ?? "fee too low");
+                return (record, true);
             case BroadcastKind.NonceTooLow:
             case BroadcastKind.Underpriced:
                 // Something else holds our nonce. If it is one of our own attempts, its receipt shows
                 // up in the next poll; otherwise another wallet used the account: re-sign.
                 if (await FindReceiptAsync(record, cancellationToken).ConfigureAwait(false) is not null)
                 {
-                    return record;
+                    return (record, false);
                 }
 
-                return await ResignAsync(record, cancellationToken).ConfigureAwait(false);
+                return (await ResignAsync(record, cancellationToken).ConfigureAwait(false), false);
             default:
                 await SaveAsync(record with { Status = TxStatus.Failed }).ConfigureAwait(false);
                 throw Rejected(record.Operation, outcome.Message);
@@ -255,7 +275,7 @@ internal sealed partial class TransactionManager
                 var attempt = Sign(nonce, fees, record.GasLimit, record.To, record.Value, record.Data);
                 var candidate = record with { Attempts = [.. record.Attempts, attempt] };
                 await SaveAsync(candidate).ConfigureAwait(false);
-                Signed?.Invoke(record.Operation, attempt.Hash, attempt.Nonce);
+                Signed?.Invoke(record.Operation, attempt);
                 var outcome = await BroadcastAsync(record.Operation, attempt).ConfigureAwait(false);
                 if (outcome.Kind is BroadcastKind.Accepted or BroadcastKind.Unknown)
                 {
@@ -264,6 +284,11 @@ internal sealed partial class TransactionManager
                 }
 
                 await SaveAsync(record).ConfigureAwait(false);
+                if (outcome.Kind is BroadcastKind.FeeTooLow)
+                {
+                    fees = FeePolicy.Bump(fees, fees, null, _options.FeeBumpInterval, _options.MaxFeePerGas.ToBigInteger()) ?? fees;
+                }
+
                 if (outcome.Kind is BroadcastKind.Rejected || tries >= MaxResigns)
                 {
                     await SaveAsync(record with { Status = TxStatus.Failed }).ConfigureAwait(false);

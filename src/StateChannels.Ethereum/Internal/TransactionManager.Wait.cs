@@ -21,6 +21,7 @@ internal sealed partial class TransactionManager
         var bumpAfter = record.Deadline is null ? _options.FeeBumpInterval : TimeSpan.Zero; // with a deadline: size the first interval at once
         StateChannelException? lastFailure = null;
         var mined = false;
+        var bumpNow = false;
         while (true)
         {
             try
@@ -34,14 +35,15 @@ internal sealed partial class TransactionManager
 
                 if (!mined && record.Status == TxStatus.Pending)
                 {
-                    if (time.GetElapsedTime(lastBump) >= bumpAfter)
+                    if (bumpNow || time.GetElapsedTime(lastBump) >= bumpAfter)
                     {
-                        (record, bumpAfter) = await BumpOrSizeAsync(record, bumpAfter == TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+                        (record, bumpAfter) = await BumpOrSizeAsync(record, !bumpNow && bumpAfter == TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
                         lastBump = time.GetTimestamp();
+                        bumpNow = false;
                     }
                     else
                     {
-                        record = await KeepAliveAsync(record, cancellationToken).ConfigureAwait(false);
+                        (record, bumpNow) = await KeepAliveAsync(record, cancellationToken).ConfigureAwait(false);
                     }
                 }
 
@@ -96,7 +98,9 @@ internal sealed partial class TransactionManager
     private async Task<TransactionReceipt?> IsConfirmedAsync(TransactionReceipt receipt, TxAttempt attempt, CancellationToken cancellationToken)
     {
         var head = await CallAsync(
-            "eth_blockNumber", () => Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync(), cancellationToken).ConfigureAwait(false);
+            "eth_blockNumber",
+            async () => { var n = await Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync().ConfigureAwait(false); return RpcGuard.Parsed(n, n); },
+            cancellationToken).ConfigureAwait(false);
         if (head?.Value is not { } headNumber || headNumber < receipt.BlockNumber.Value)
         {
             throw new StateChannelException(ErrorCode.ChainRpcFailure, "eth_blockNumber returned a head below a mined receipt's block.");
@@ -121,7 +125,11 @@ internal sealed partial class TransactionManager
     {
         var receipt = await CallAsync(
             "eth_getTransactionReceipt",
-            () => Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(hash.ToString()),
+            async () =>
+            {
+                var r = await Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(hash.ToString()).ConfigureAwait(false);
+                return r is null ? null : RpcGuard.Parsed(r, r.BlockNumber, r.Status, r.GasUsed, r.EffectiveGasPrice, r.CumulativeGasUsed);
+            },
             cancellationToken).ConfigureAwait(false);
 
         // Pending (or unknown) transactions have no receipt, or one without a block.

@@ -67,8 +67,8 @@ internal sealed partial class TransactionManager
     /// <summary>Test hook: called with every confirmed successful receipt (operation name, receipt).</summary>
     public Action<string, TransactionReceipt>? Confirmed { get; set; }
 
-    /// <summary>Test hook: called with every attempt after it is journaled and before it is broadcast (operation, hash, nonce).</summary>
-    public Action<string, Hash32, ulong>? Signed { get; set; }
+    /// <summary>Test hook: called with every attempt after it is journaled and before it is broadcast (operation, attempt).</summary>
+    public Action<string, TxAttempt>? Signed { get; set; }
 
     /// <summary>
     /// A Nethereum client whose requests time out after <paramref name="rpcTimeout"/>. All clients
@@ -144,13 +144,17 @@ internal sealed partial class TransactionManager
         var estimate = await RpcGuard.CallAsync(
             request.Operation,
             Pipeline,
-            () => Web3.Eth.Transactions.EstimateGas.SendRequestAsync(new CallInput
+            async () =>
             {
-                From = from,
-                To = toHex,
-                Data = dataHex,
-                Value = new Nethereum.Hex.HexTypes.HexBigInteger(request.Value),
-            }),
+                var e = await Web3.Eth.Transactions.EstimateGas.SendRequestAsync(new CallInput
+                {
+                    From = from,
+                    To = toHex,
+                    Data = dataHex,
+                    Value = new Nethereum.Hex.HexTypes.HexBigInteger(request.Value),
+                }).ConfigureAwait(false);
+                return RpcGuard.Parsed(e, e);
+            },
             transaction: true,
             cancellationToken).ConfigureAwait(false);
         if (estimate?.Value is not { Sign: > 0 } gas || gas > 100_000_000)
@@ -183,7 +187,7 @@ internal sealed partial class TransactionManager
 
                 // Durable before it can reach any node: from here on, this operation is resumed, never re-created.
                 await SaveAsync(record).ConfigureAwait(false);
-                Signed?.Invoke(request.Operation, attempt.Hash, attempt.Nonce);
+                Signed?.Invoke(request.Operation, attempt);
                 CrashPoint.Hit(CrashPoint.Journaled);
                 var outcome = await BroadcastAsync(request.Operation, attempt).ConfigureAwait(false);
                 switch (outcome.Kind)
@@ -192,6 +196,12 @@ internal sealed partial class TransactionManager
                     case BroadcastKind.Unknown:
                         Log.TransactionSent(_options.Logger, request.Operation, attempt.Hash.ToString(), nonce, (ulong)gasLimit);
                         return record;
+                    case BroadcastKind.FeeTooLow when tries < MaxResigns:
+                        // The base fee rose between our suggestion and the broadcast: the refused
+                        // transaction cannot be mined, so the record is overwritten with a higher bid.
+                        fees = FeePolicy.Bump(fees, (await SuggestFeesAsync(cancellationToken).ConfigureAwait(false)).Fees, null,
+                            _options.FeeBumpInterval, _options.MaxFeePerGas.ToBigInteger()) ?? fees;
+                        continue;
                     case BroadcastKind.NonceTooLow:
                     case BroadcastKind.Underpriced:
                         // Another wallet took this nonce between our count and our broadcast: the refused
@@ -251,8 +261,13 @@ internal sealed partial class TransactionManager
     private async Task<ulong> TransactionCountAsync(BlockParameter block, CancellationToken cancellationToken)
     {
         var count = await CallAsync(
-            "eth_getTransactionCount", () => Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(Account.ToString(), block), cancellationToken)
-            .ConfigureAwait(false);
+            "eth_getTransactionCount",
+            async () =>
+            {
+                var c = await Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(Account.ToString(), block).ConfigureAwait(false);
+                return RpcGuard.Parsed(c, c);
+            },
+            cancellationToken).ConfigureAwait(false);
         if (count?.Value is not { Sign: >= 0 } value || value > long.MaxValue)
         {
             throw new StateChannelException(ErrorCode.ChainRpcFailure, "eth_getTransactionCount returned an invalid count.");
