@@ -95,17 +95,39 @@ public sealed class WatchtowerServiceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Submit_MoreChannelsThanAllowedPerClient_Refused()
+    public async Task Submit_MoreChannelsThanAllowedPerClient_RefusedButTheCounterpartyIsNotCharged()
     {
         var tower = await NewTowerAsync(new WatchtowerOptions { MaxChannelsPerClient = 1 });
         Assert.True((await tower.SubmitAsync(_alice.Address, _params, State(1, 900))).Accepted);
+        var (second, secondState) = OtherChannel();
+        Assert.False((await tower.SubmitAsync(_alice.Address, second, secondState)).Accepted);
+        Assert.True((await tower.SubmitAsync(_bob.Address, second, secondState)).Accepted); // Bob's quota, not Alice's
+        Assert.Equal(2, tower.ChannelCount);
+
+        // The quota survives a restart (recorded with each channel).
+        var restarted = await NewTowerAsync(new WatchtowerOptions { MaxChannelsPerClient = 1 });
+        var (third, thirdState) = OtherChannel();
+        Assert.False((await restarted.SubmitAsync(_alice.Address, third, thirdState)).Accepted);
+        Assert.False((await restarted.SubmitAsync(_bob.Address, third, thirdState)).Accepted);
+    }
+
+    [Fact]
+    public async Task Submit_CancelledBefore_ThrowsAndStoresNothing()
+    {
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _tower.SubmitAsync(_alice.Address, _params, State(1, 900), cts.Token));
+        Assert.Equal(0, _tower.ChannelCount);
+        Assert.Null(await _towerStore.GetChannelAsync(Id));
+        Assert.True((await _tower.SubmitAsync(_alice.Address, _params, State(1, 900))).Accepted);
+    }
+
+    private (ChannelParams Params, SignedState State) OtherChannel()
+    {
         var other = new ChannelParams(_alice.Address, _bob.Address, EthAddress.Zero, 3600UL, Hash32.CreateRandom(), 1_000, 1_000);
-        var id = Eip712.ComputeChannelId(Domain, other);
-        var state = new ChannelState(id, 1, 900, 1_100, false);
+        var state = new ChannelState(Eip712.ComputeChannelId(Domain, other), 1, 900, 1_100, false);
         var digest = Eip712.HashState(Domain, state);
-        var receipt = await tower.SubmitAsync(_alice.Address, other, new SignedState(state, _alice.Sign(digest), _bob.Sign(digest)));
-        Assert.False(receipt.Accepted);
-        Assert.Equal(1, tower.ChannelCount);
+        return (other, new SignedState(state, _alice.Sign(digest), _bob.Sign(digest)));
     }
 
     [Fact]
