@@ -111,6 +111,24 @@ public sealed class ChainEventSourceTests(AnvilFixture fx) : IClassFixture<Anvil
     }
 
     [Fact]
+    public void ToEvent_RemovedLog_IsPassedOnFlagged()
+    {
+        var log = new FilterLog
+        {
+            Address = fx.Adjudicator.ToString(),
+            Topics = ["0x" + Convert.ToHexStringLower(Keccak.Hash("Concluded(bytes32,uint64,uint256,uint256)"u8).ToArray()), "0x" + new string('1', 64)],
+            BlockNumber = new HexBigInteger(5),
+            BlockHash = "0x" + new string('2', 64),
+            LogIndex = new HexBigInteger(3),
+            Removed = true,
+        };
+        var e = Source().ToEvent(log, 5, 5);
+        Assert.True(e.Removed);
+        Assert.Equal(AdjudicatorEventKind.Concluded, e.Kind);
+        Assert.Equal(3UL, e.LogIndex);
+    }
+
+    [Fact]
     public async Task GetEventsAsync_CancelledBefore_ThrowsOperationCanceled()
     {
         using var cts = new CancellationTokenSource();

@@ -59,12 +59,7 @@ internal sealed class ChainFollower
         }
 
         NoteHead(head.Head);
-        if (_next is null)
-        {
-            var cursor = await _store.GetCursorAsync(_settings.CursorName, cancellationToken).ConfigureAwait(false);
-            _next = cursor is { } c ? Rewind(c + 1) : head.ConfirmedNumber;
-            Log.FollowingFrom(_logger, _settings.CursorName, _next.Value, cursor);
-        }
+        await StartAtAsync(head, cancellationToken).ConfigureAwait(false);
 
         await CheckReorgAsync(cancellationToken).ConfigureAwait(false);
         while (_next <= head.ConfirmedNumber)
@@ -111,6 +106,39 @@ internal sealed class ChainFollower
             await _store.SetCursorAsync(_settings.CursorName, to, cancellationToken).ConfigureAwait(false);
             _next = to + 1;
         }
+    }
+
+    /// <summary>
+    /// Fixes where reading starts, before the caller's start-up sweep of every channel, so nothing
+    /// that happens during the sweep is missed: the stored cursor rewound by the reorg depth, or
+    /// (first run) the confirmed head rewound by the reorg depth. A node failure here is tolerated:
+    /// the first poll decides then, rewinding the same way.
+    /// </summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var head = await _source.GetHeadAsync(cancellationToken).ConfigureAwait(false);
+            NoteHead(head.Head);
+            await StartAtAsync(head, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StateChannelException e) when (e.Code is ErrorCode.ChainRpcFailure or ErrorCode.Timeout)
+        {
+            NoteFailure(e.Message);
+        }
+    }
+
+    private async Task StartAtAsync(ChainHead head, CancellationToken cancellationToken)
+    {
+        if (_next is not null)
+        {
+            return;
+        }
+
+        // Re-reading up to ReorgDepth blocks is harmless (events are hints); skipping one is not.
+        var cursor = await _store.GetCursorAsync(_settings.CursorName, cancellationToken).ConfigureAwait(false);
+        _next = cursor is { } c ? Rewind(c + 1) : Rewind(head.ConfirmedNumber);
+        Log.FollowingFrom(_logger, _settings.CursorName, _next.Value, cursor);
     }
 
     /// <summary>Judges staleness when the node cannot be reached at all (the watcher's loop calls this on failures too).</summary>

@@ -46,6 +46,8 @@ public partial class StateChannelClient
             _engine.Events.Publish(stale ? new ChainStale(reason) : new ChainFresh(reason));
 
         // Catch up after downtime: whatever happened while we were away, look at every channel once.
+        // The follower's start is fixed first, so events during the sweep are read afterwards.
+        await follower.StartAsync(cancellationToken).ConfigureAwait(false);
         await WatchOnceAsync(cancellationToken).ConfigureAwait(false);
         while (true)
         {

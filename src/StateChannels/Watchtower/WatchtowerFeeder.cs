@@ -19,6 +19,8 @@ public sealed class WatchtowerFeeder
     private readonly StateChannelClient _client;
     private readonly IMessageConnection _tower;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _resyncInterval;
     private readonly ConcurrentDictionary<ChannelId, byte> _dirty = new();
     private readonly ConcurrentDictionary<ChannelId, ulong> _sent = new();
     private readonly ConcurrentDictionary<ChannelId, ulong> _acknowledged = new();
@@ -29,13 +31,22 @@ public sealed class WatchtowerFeeder
     /// <param name="client">The client whose channels are fed.</param>
     /// <param name="tower">An authenticated connection to the watchtower.</param>
     /// <param name="logger">Where refusals are logged; default none.</param>
-    public WatchtowerFeeder(StateChannelClient client, IMessageConnection tower, ILogger? logger = null)
+    /// <param name="resyncInterval">
+    /// How often every channel is compared with what was sent, in case the client's event buffer
+    /// dropped an event (<see cref="StateChannelClientOptions.EventBufferSize"/>). Default 10 s; must be positive.
+    /// </param>
+    /// <param name="timeProvider">The clock of the resync; default <see cref="TimeProvider.System"/>.</param>
+    public WatchtowerFeeder(
+        StateChannelClient client, IMessageConnection tower, ILogger? logger = null, TimeSpan? resyncInterval = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(tower);
         _client = client;
         _tower = tower;
         _logger = logger ?? NullLogger.Instance;
+        _resyncInterval = resyncInterval ?? TimeSpan.FromSeconds(10);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_resyncInterval, TimeSpan.Zero, nameof(resyncInterval));
+        _time = timeProvider ?? TimeProvider.System;
     }
 
     /// <summary>The highest version of a channel the tower has acknowledged, or null if none yet.</summary>
@@ -121,30 +132,54 @@ public sealed class WatchtowerFeeder
 
     private async Task SendLoopAsync(CancellationToken cancellationToken)
     {
+        using var resync = new PeriodicTimer(_resyncInterval, _time);
+        Task<bool>? tick = null;
+        Task? wake = null;
         while (true)
         {
-            await _wake.WaitAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var id in _dirty.Keys)
+            tick ??= resync.WaitForNextTickAsync(cancellationToken).AsTask();
+            wake ??= _wake.WaitAsync(cancellationToken);
+            var woken = await Task.WhenAny(tick, wake).ConfigureAwait(false);
+            await woken.ConfigureAwait(false); // surfaces cancellation
+            if (woken == tick)
             {
-                _dirty.TryRemove(id, out _);
-                Channel channel;
-                try
+                tick = null;
+                foreach (var channel in _client.Channels)
                 {
-                    channel = _client.GetChannel(id);
+                    _dirty[channel.Id] = 0; // cheap: only versions above what was sent are sent
                 }
-                catch (KeyNotFoundException)
-                {
-                    continue; // opened and dropped before version 0 was signed
-                }
-
-                if (channel.Latest is not { } latest || (_sent.TryGetValue(id, out var sent) && latest.State.Version <= sent))
-                {
-                    continue;
-                }
-
-                await _tower.SendAsync(WatchtowerCodec.EncodeSubmit(channel.Params, latest), cancellationToken).ConfigureAwait(false);
-                _sent[id] = latest.State.Version;
             }
+            else
+            {
+                wake = null;
+            }
+
+            await SendDirtyAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task SendDirtyAsync(CancellationToken cancellationToken)
+    {
+        foreach (var id in _dirty.Keys)
+        {
+            _dirty.TryRemove(id, out _);
+            Channel channel;
+            try
+            {
+                channel = _client.GetChannel(id);
+            }
+            catch (KeyNotFoundException)
+            {
+                continue; // opened and dropped before version 0 was signed
+            }
+
+            if (channel.Latest is not { } latest || (_sent.TryGetValue(id, out var sent) && latest.State.Version <= sent))
+            {
+                continue;
+            }
+
+            await _tower.SendAsync(WatchtowerCodec.EncodeSubmit(channel.Params, latest), cancellationToken).ConfigureAwait(false);
+            _sent[id] = latest.State.Version;
         }
     }
 

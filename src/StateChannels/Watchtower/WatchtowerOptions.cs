@@ -15,7 +15,7 @@ public class WatchtowerOptions
     /// <summary>The most blocks one event query spans. Default 2,000 blocks; at least 1.</summary>
     public int MaxBlockRange { get; set; } = 2_000;
 
-    /// <summary>Channels one client (authenticated address) may have watched at most: bounds what a client can make the tower store. Default 10,000.</summary>
+    /// <summary>Channels one client (the authenticated address that first submitted them) may have watched at most: bounds what a client can make the tower store; its counterparties are not charged. Default 10,000.</summary>
     public int MaxChannelsPerClient { get; set; } = 10_000;
 
     /// <summary>Events buffered per reader of <see cref="WatchtowerService.EventsAsync"/> before the oldest are dropped. Default 10,000.</summary>

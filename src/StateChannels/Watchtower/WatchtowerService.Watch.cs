@@ -19,6 +19,7 @@ public partial class WatchtowerService
             _time,
             _logger);
         follower.StaleChanged += (stale, reason) => _events.Publish(stale ? new ChainStale(reason) : new ChainFresh(reason));
+        await follower.StartAsync(cancellationToken).ConfigureAwait(false);
         await WatchAsync(_channels.Keys.ToList(), cancellationToken).ConfigureAwait(false);
         while (true)
         {

@@ -86,14 +86,14 @@ public partial class WatchtowerService
         var tower = new WatchtowerService(options, store, adjudicator, chainEvents, timeProvider ?? TimeProvider.System, logger);
         await foreach (var record in store.GetChannelsAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (record.Latest is not { } latest || tower.Check(record.Params, latest) is { } why)
+            if (record.Latest is not { } latest || !record.Domain.Equals(tower.Domain) || tower.Check(record.Params, latest) is not null)
             {
                 Log.TowerRecordInvalid(logger, record.Id, "stored state does not verify");
                 continue;
             }
 
             tower._channels[record.Id] = new Entry { Record = record };
-            tower.Count(record.Params);
+            tower.Count(record.MyIndex == 0 ? record.Params.Participant0 : record.Params.Participant1);
         }
 
         return tower;
@@ -136,65 +136,86 @@ public partial class WatchtowerService
             return Refuse(id, why);
         }
 
-        var entry = _channels.GetOrAdd(id, _ => new Entry());
-        await entry.Lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            var entry = _channels.GetOrAdd(id, _ => new Entry());
+            await entry.Lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (!_channels.TryGetValue(id, out var live) || !ReferenceEquals(live, entry))
+                {
+                    continue; // a refused first submission removed this entry meanwhile: start again
+                }
+
+                return entry.Record is null
+                    ? await AddAsync(entry, client, channel, state, cancellationToken).ConfigureAwait(false)
+                    : await ReplaceAsync(entry, state, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                entry.Lock.Release();
+            }
+        }
+    }
+
+    /// <summary>The first state of a channel (under the entry's lock).</summary>
+    private async Task<WatchtowerReceipt> AddAsync(
+        Entry entry, EthAddress client, ChannelParams channel, SignedState state, CancellationToken cancellationToken)
+    {
+        var id = state.State.ChannelId;
+        if (!TryCount(client))
+        {
+            _channels.TryRemove(new KeyValuePair<ChannelId, Entry>(id, entry));
+            return Refuse(id, $"at most {_options.MaxChannelsPerClient} channels per client");
+        }
+
+        // MyIndex records which participant registered the channel with the tower (its quota).
+        var record = new ChannelRecord
+        {
+            Id = id, Params = channel, Domain = Domain, MyIndex = client == channel.Participant0 ? 0 : 1,
+            Phase = ChannelPhase.Active, Latest = state, UpdatedAt = _time.GetUtcNow(),
+        };
         try
         {
-            var held = entry.Record;
-            if (held is null)
-            {
-                if (!TryCount(channel))
-                {
-                    _channels.TryRemove(new KeyValuePair<ChannelId, Entry>(id, entry));
-                    return Refuse(id, $"at most {_options.MaxChannelsPerClient} channels per client");
-                }
-
-                var record = new ChannelRecord
-                {
-                    Id = id, Params = channel, Domain = Domain, MyIndex = 0, Phase = ChannelPhase.Active, Latest = state,
-                    UpdatedAt = _time.GetUtcNow(),
-                };
-                try
-                {
-                    await _store.WriteAsync(StoreBatch.Of(record), cancellationToken).ConfigureAwait(false);
-                }
-                catch
-                {
-                    Uncount(channel);
-                    _channels.TryRemove(new KeyValuePair<ChannelId, Entry>(id, entry));
-                    throw;
-                }
-
-                entry.Record = record;
-                Log.TowerAccepted(_logger, id, state.State.Version);
-                return new WatchtowerReceipt(id, true, state.State.Version, string.Empty);
-            }
-
-            var current = held.Latest!;
-            if (state.State.Version < current.State.Version
-                || (state.State.Version == current.State.Version && state.State != current.State))
-            {
-                return new WatchtowerReceipt(id, false, current.State.Version, $"the tower holds version {current.State.Version}");
-            }
-
-            if (state.State.Version > current.State.Version)
-            {
-                var next = held with { Latest = state, UpdatedAt = _time.GetUtcNow() };
-                await _store.WriteAsync(StoreBatch.Of(next), cancellationToken).ConfigureAwait(false);
-                entry.Record = next;
-                Log.TowerAccepted(_logger, id, state.State.Version);
-                if (next.Phase == ChannelPhase.Disputed)
-                {
-                    _retry[id] = 0; // a dispute is under way: answer it with the new state at the next poll
-                }
-            }
-
-            return new WatchtowerReceipt(id, true, state.State.Version, string.Empty);
+            await _store.WriteAsync(StoreBatch.Of(record), cancellationToken).ConfigureAwait(false);
         }
-        finally
+        catch
         {
-            entry.Lock.Release();
+            Uncount(client);
+            _channels.TryRemove(new KeyValuePair<ChannelId, Entry>(id, entry));
+            throw;
         }
+
+        entry.Record = record;
+        Log.TowerAccepted(_logger, id, state.State.Version);
+        return new WatchtowerReceipt(id, true, state.State.Version, string.Empty);
+    }
+
+    /// <summary>A later state of a held channel (under the entry's lock): only a higher version replaces it.</summary>
+    private async Task<WatchtowerReceipt> ReplaceAsync(Entry entry, SignedState state, CancellationToken cancellationToken)
+    {
+        var id = state.State.ChannelId;
+        var held = entry.Record!;
+        var current = held.Latest!;
+        if (state.State.Version < current.State.Version
+            || (state.State.Version == current.State.Version && state.State != current.State))
+        {
+            return new WatchtowerReceipt(id, false, current.State.Version, $"the tower holds version {current.State.Version}");
+        }
+
+        if (state.State.Version > current.State.Version)
+        {
+            var next = held with { Latest = state, UpdatedAt = _time.GetUtcNow() };
+            await _store.WriteAsync(StoreBatch.Of(next), cancellationToken).ConfigureAwait(false);
+            entry.Record = next;
+            Log.TowerAccepted(_logger, id, state.State.Version);
+            if (next.Phase == ChannelPhase.Disputed)
+            {
+                _retry[id] = 0; // a dispute is under way: answer it with the new state at the next poll
+            }
+        }
+
+        return new WatchtowerReceipt(id, true, state.State.Version, string.Empty);
     }
 
     /// <summary>Why a state cannot be watched, or null if it can.</summary>
@@ -232,33 +253,27 @@ public partial class WatchtowerService
         return new WatchtowerReceipt(id, false, GetLatest(id)?.State.Version ?? 0, why);
     }
 
-    private void Count(ChannelParams p)
-    {
-        _perClient.AddOrUpdate(p.Participant0, 1, (_, n) => n + 1);
-        _perClient.AddOrUpdate(p.Participant1, 1, (_, n) => n + 1);
-    }
+    private void Count(EthAddress client) => _perClient.AddOrUpdate(client, 1, (_, n) => n + 1);
 
-    private bool TryCount(ChannelParams p)
+    private bool TryCount(EthAddress client)
     {
         lock (_perClient)
         {
-            if (_perClient.GetValueOrDefault(p.Participant0) >= _options.MaxChannelsPerClient
-                || _perClient.GetValueOrDefault(p.Participant1) >= _options.MaxChannelsPerClient)
+            if (_perClient.GetValueOrDefault(client) >= _options.MaxChannelsPerClient)
             {
                 return false;
             }
 
-            Count(p);
+            Count(client);
             return true;
         }
     }
 
-    private void Uncount(ChannelParams p)
+    private void Uncount(EthAddress client)
     {
         lock (_perClient)
         {
-            _perClient.AddOrUpdate(p.Participant0, 0, (_, n) => n - 1);
-            _perClient.AddOrUpdate(p.Participant1, 0, (_, n) => n - 1);
+            _perClient.AddOrUpdate(client, 0, (_, n) => n - 1);
         }
     }
 

@@ -46,6 +46,32 @@ public sealed class ChainFollowerTests
     }
 
     [Fact]
+    public async Task Start_EventsDuringTheStartupSweep_AreReadByTheFirstPoll()
+    {
+        _source.Mine();
+        _source.Mine();
+        var follower = Follower(reorgDepth: 1);
+        await follower.StartAsync(CancellationToken.None); // then the caller sweeps every channel ...
+        _source.Mine(Id(1)); // ... while this happens
+        _source.Mine();
+        await PollAsync(follower);
+        Assert.Equal([Id(1)], _seen);
+    }
+
+    [Fact]
+    public async Task Start_NodeDown_FirstPollStartsWithoutMissingAnything()
+    {
+        var follower = Follower(reorgDepth: 2);
+        _source.Fail = true;
+        await follower.StartAsync(CancellationToken.None); // tolerated
+        _source.Fail = false;
+        _source.Mine(Id(1));
+        _source.Mine();
+        await PollAsync(follower); // first run rewinds by the reorg depth from the confirmed head
+        Assert.Equal([Id(1)], _seen);
+    }
+
+    [Fact]
     public async Task Poll_LimitsEachQueryToMaxBlockRange()
     {
         var follower = Follower(maxRange: 2);
