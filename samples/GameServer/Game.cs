@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using StateChannels;
+using StateChannels.Storage.LiteDb;
+using StateChannels.Testing;
 
 namespace GameServer;
 
@@ -14,6 +16,12 @@ internal sealed class Game(GameSettings settings, TextWriter output)
     public const ulong Price = 1_000_000_000;
 
     private static readonly TimeSpan Phase = TimeSpan.FromMinutes(3);
+
+    /// <summary>Set by --memory: stores in memory instead of LiteDB files (not durable; to compare).</summary>
+    public static bool InMemoryStores { get; set; }
+
+    public static IChannelStore OpenStore(string dataDir, string name) =>
+        InMemoryStores ? new InMemoryChannelStore() : LiteDbChannelStore.Open(Path.Combine(dataDir, name));
 
     public static StateChannelClientOptions ClientOptions() => new()
     {
@@ -31,7 +39,8 @@ internal sealed class Game(GameSettings settings, TextWriter output)
             await using var chain = settings.Simulated
                 ? new SimulatedGameChain()
                 : (IGameChain)await AnvilGameChain.StartAsync(settings.Rpc, cancellationToken).ConfigureAwait(false);
-            Say($"chain: {chain.Description}");
+            InMemoryStores = settings.MemoryStores;
+            Say($"chain: {chain.Description}; stores: {(settings.MemoryStores ? "in memory (not durable)" : "LiteDB files, durable commits")}");
             return await PlayOnAsync(chain, data.FullName, cancellationToken).ConfigureAwait(false);
         }
         finally

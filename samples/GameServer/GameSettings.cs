@@ -13,6 +13,7 @@ internal sealed record GameSettings
           --inflight K     actions each player keeps in flight at once (default 4)
           --rpc URL        use this anvil node (JSON-RPC over HTTP) instead of starting one
           --sim            use the in-process simulated chain instead of a node (a quick look)
+          --memory         keep channel state in memory instead of LiteDB files (not durable; to compare)
           --help           this text
         exit codes: 0 balances check out, 1 balance check failed, 2 bad usage, 3 runtime error
         """;
@@ -28,6 +29,8 @@ internal sealed record GameSettings
     public Uri? Rpc { get; init; }
 
     public bool Simulated { get; init; }
+
+    public bool MemoryStores { get; init; }
 
     public bool Help { get; init; }
 
@@ -46,6 +49,7 @@ internal sealed record GameSettings
                 "--inflight" => s with { InFlight = Int(name, Value(), 1, 1_000) },
                 "--rpc" => s with { Rpc = Url(Value()) },
                 "--sim" => s with { Simulated = true },
+                "--memory" => s with { MemoryStores = true },
                 "--help" or "-h" => s with { Help = true },
                 _ => throw new UsageException($"unknown option '{name}'"),
             };

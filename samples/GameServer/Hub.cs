@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using StateChannels;
 using StateChannels.Net;
-using StateChannels.Storage.LiteDb;
 
 namespace GameServer;
 
@@ -14,16 +13,17 @@ namespace GameServer;
 internal sealed class Hub : IAsyncDisposable
 {
     private readonly PrivateKey _key;
-    private readonly LiteDbChannelStore _store;
+    private readonly IChannelStore _store;
     private readonly TcpChannelListener _listener;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentBag<Task> _background = [];
     private readonly ConcurrentDictionary<Task, bool> _rewards = new();
     private readonly ConcurrentDictionary<ChannelId, Amount> _rewarded = new();
-    private volatile bool _rewarding;
+    private readonly Lock _rewardGate = new();
+    private bool _rewarding;
     private long _rewardFailures;
 
-    private Hub(PrivateKey key, LiteDbChannelStore store, StateChannelClient client, TcpChannelListener listener)
+    private Hub(PrivateKey key, IChannelStore store, StateChannelClient client, TcpChannelListener listener)
     {
         _key = key;
         _store = store;
@@ -43,7 +43,7 @@ internal sealed class Hub : IAsyncDisposable
     {
         var key = PrivateKey.Create();
         var adjudicator = await chain.NewAccountAsync(cancellationToken).ConfigureAwait(false);
-        var store = LiteDbChannelStore.Open(Path.Combine(dataDir, "hub.db"));
+        var store = Game.OpenStore(dataDir, "hub.db");
         var options = Game.ClientOptions();
         options.MaxAcceptedFunding = funding;
         var client = await StateChannelClient.CreateAsync(options, new PrivateKeySigner(key), store, adjudicator, cancellationToken: cancellationToken)
@@ -62,7 +62,12 @@ internal sealed class Hub : IAsyncDisposable
     /// <summary>Stops paying rewards and waits for those in flight.</summary>
     public async Task StopRewardsAsync()
     {
-        _rewarding = false;
+        // Under the gate: a reward the pump decided to pay is tracked before we look at the set.
+        lock (_rewardGate)
+        {
+            _rewarding = false;
+        }
+
         await Task.WhenAll(_rewards.Keys).ConfigureAwait(false);
     }
 
@@ -100,12 +105,14 @@ internal sealed class Hub : IAsyncDisposable
         {
             for (var next = first; await next.ConfigureAwait(false); next = events.MoveNextAsync())
             {
-                if (events.Current is PaymentReceived received && _rewarding)
+                if (events.Current is PaymentReceived received && received.Amount.Value / 2 is var half && half > 0)
                 {
-                    var reward = new Amount(received.Amount.Value / 2);
-                    if (!reward.IsZero)
+                    lock (_rewardGate)
                     {
-                        Track(PayRewardAsync(received.ChannelId, reward));
+                        if (_rewarding)
+                        {
+                            Track(PayRewardAsync(received.ChannelId, new Amount(half)));
+                        }
                     }
                 }
             }

@@ -1,7 +1,6 @@
 using System.Net;
 using StateChannels;
 using StateChannels.Net;
-using StateChannels.Storage.LiteDb;
 
 namespace GameServer;
 
@@ -9,12 +8,12 @@ namespace GameServer;
 internal sealed class Player : IAsyncDisposable
 {
     private readonly PrivateKey _key;
-    private readonly LiteDbChannelStore _store;
+    private readonly IChannelStore _store;
     private readonly CancellationTokenSource _stop = new();
     private Task _connection = Task.CompletedTask;
     private long _paidWei;
 
-    private Player(int number, PrivateKey key, LiteDbChannelStore store, StateChannelClient client)
+    private Player(int number, PrivateKey key, IChannelStore store, StateChannelClient client)
     {
         Number = number;
         _key = key;
@@ -38,7 +37,7 @@ internal sealed class Player : IAsyncDisposable
     {
         var key = PrivateKey.Create();
         var adjudicator = await chain.NewAccountAsync(cancellationToken).ConfigureAwait(false);
-        var store = LiteDbChannelStore.Open(Path.Combine(dataDir, $"player-{number}.db"));
+        var store = Game.OpenStore(dataDir, $"player-{number}.db");
         var client = await StateChannelClient.CreateAsync(
             Game.ClientOptions(), new PrivateKeySigner(key), store, adjudicator, cancellationToken: cancellationToken).ConfigureAwait(false);
         var dialer = new TcpChannelDialer(new PrivateKeySigner(key), adjudicator.Domain, Transport.Options(players));
