@@ -144,3 +144,67 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.Equal(13, _metrics.Instruments.Count);
     }
 }
+
+/// <summary>The hot path's cost: recording a payment allocates nothing, listened to or not.</summary>
+public sealed class ClientMetricsAllocationTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void PaymentSent_Repeated_AllocatesNothing(bool listened)
+    {
+        using var meters = new MetricsRecorderFactory();
+        using var metrics = new ClientMetrics(meters, EthAddress.Zero, EthAddress.Zero);
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        long count = 0;
+        double sum = 0;
+        if (listened)
+        {
+            listener.InstrumentPublished = (i, l) =>
+            {
+                if (ReferenceEquals(i.Meter.Scope, meters))
+                {
+                    l.EnableMeasurementEvents(i);
+                }
+            };
+            listener.SetMeasurementEventCallback<long>((_, v, _, _) => Interlocked.Add(ref count, v));
+            listener.SetMeasurementEventCallback<double>((_, v, _, _) => sum += v);
+            listener.Start();
+        }
+
+        var amount = new Amount(1_000_000_000);
+        var elapsed = TimeSpan.FromMilliseconds(1.5);
+        for (var i = 0; i < 100; i++)
+        {
+            metrics.PaymentSent(amount, elapsed); // warm up
+            metrics.PaymentReceived(amount);
+            metrics.StateSigned();
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 10_000; i++)
+        {
+            metrics.PaymentSent(amount, elapsed);
+            metrics.PaymentReceived(amount);
+            metrics.StateSigned();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(listened ? 30_300 : 0, Interlocked.Read(ref count));
+    }
+
+    private sealed class MetricsRecorderFactory : System.Diagnostics.Metrics.IMeterFactory
+    {
+        private readonly List<System.Diagnostics.Metrics.Meter> _meters = [];
+
+        public System.Diagnostics.Metrics.Meter Create(System.Diagnostics.Metrics.MeterOptions options)
+        {
+            options.Scope = this;
+            var meter = new System.Diagnostics.Metrics.Meter(options);
+            _meters.Add(meter);
+            return meter;
+        }
+
+        public void Dispose() => _meters.ForEach(m => m.Dispose());
+    }
+}
