@@ -43,7 +43,7 @@ using (gas)
         PollInterval = settings.Poll < TimeSpan.FromMinutes(1) ? settings.Poll : TimeSpan.FromMinutes(1),
         Logger = logs.CreateLogger("StateChannels.Ethereum"),
     };
-    var adjudicator = await EthereumAdjudicator.ConnectAsync(settings.Rpc, settings.Adjudicator, gas, chainOptions, stop.Token);
+    var adjudicator = await EthereumAdjudicator.ConnectAsync(settings.Rpc, settings.Adjudicator, gas, chainOptions, cancellationToken: stop.Token);
     var events = new EthereumChainEventSource(settings.Rpc, settings.Adjudicator, chainOptions);
     await using var store = LiteDbChannelStore.Open(settings.Database);
     var tower = await WatchtowerService.CreateAsync(

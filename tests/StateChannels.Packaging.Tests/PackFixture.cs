@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Xml.Linq;
 using StateChannels.TestKit;
 
 namespace StateChannels.Packaging.Tests;
@@ -17,10 +18,14 @@ public sealed class PackFixture : IAsyncLifetime
     /// <summary>What each <c>dotnet pack</c> printed, for failure messages.</summary>
     public Dictionary<string, ProcessResult> Results { get; } = [];
 
-    /// <summary>Every csproj under src/.</summary>
+    /// <summary>
+    /// Every csproj under src/ that ships: Directory.Build.props makes src projects packable, so
+    /// only one that says <c>&lt;IsPackable&gt;false&lt;/IsPackable&gt;</c> itself (a host executable) does not.
+    /// </summary>
     public static IEnumerable<string> SrcProjects() =>
         Directory.GetDirectories(Path.Combine(RepoPaths.Root, "src"))
             .SelectMany(d => Directory.GetFiles(d, "*.csproj"))
+            .Where(p => !XDocument.Load(p).Descendants("IsPackable").Any(e => e.Value.Trim().Equals("false", StringComparison.OrdinalIgnoreCase)))
             .OrderBy(p => p, StringComparer.Ordinal);
 
     public async Task InitializeAsync()
