@@ -49,6 +49,18 @@ public sealed partial class GameServerProcessTests
         Assert.Equal("40", Summary().Match(result.StdOut).Groups["players"].Value);
     }
 
+    [Fact]
+    public async Task GameServer_RpcOfARunningAnvil_UsesItAndBalancesCheck()
+    {
+        await using var node = await AnvilNode.StartAsync();
+
+        var result = await RunAsync("--rpc", node.RpcUrl.ToString(), "--players", "2", "--duration", "2", "--inflight", "1");
+
+        Assert.True(result.ExitCode == 0, $"exit code {result.ExitCode}:\n{result.Output}");
+        Assert.Contains($"chain: anvil at {node.RpcUrl} (given with --rpc)", result.StdOut, StringComparison.Ordinal);
+        Assert.Matches(BalanceOk(2), result.StdOut);
+    }
+
     [Theory]
     [InlineData("--players", "0")]
     [InlineData("--duration", "soon")]
