@@ -46,3 +46,9 @@ catch (StateChannelException e)
     Console.Error.WriteLine($"gameserver: error ({e.Code}): {e.Message}");
     return 3;
 }
+catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException or InvalidOperationException)
+{
+    // The environment failed (disk, ports, a process): one line, not a stack trace.
+    Console.Error.WriteLine($"gameserver: error: {e.GetType().Name}: {e.Message}");
+    return 3;
+}
