@@ -41,6 +41,23 @@ public sealed class LifecycleParty : IAsyncDisposable
 
     public StateChannelClient Client { get; }
 
+    /// <summary>The party's store (readable while the client runs).</summary>
+    public IChannelStore Store => _store;
+
+    /// <summary>The stored record of <paramref name="id"/>, read from the file.</summary>
+    public async Task<ChannelRecord?> StoredRecordAsync(ChannelId id)
+    {
+        await foreach (var record in _store.GetChannelsAsync())
+        {
+            if (record.Id == id)
+            {
+                return record;
+            }
+        }
+
+        return null;
+    }
+
     public ConcurrentQueue<ChannelEvent> Events { get; } = new();
 
     /// <summary>Client options fast enough for a local chain; <paramref name="asset"/> for channels it opens.</summary>

@@ -123,6 +123,16 @@ public abstract class LifecycleTest(LifecycleChain chain, ITestOutputHelper outp
         }
     }
 
+    protected static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
+    {
+        var until = DateTime.UtcNow + Patience;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < until, "not reached in time: " + what);
+            await Task.Delay(20);
+        }
+    }
+
     /// <summary>Balances of some accounts (ETH and one token) at one block.</summary>
     protected sealed record Holdings(IReadOnlyDictionary<EthAddress, BigInteger> Eth, IReadOnlyDictionary<EthAddress, BigInteger> Tokens);
 }
