@@ -31,6 +31,7 @@ public static class GasLedger
     private static readonly string Registered = Topic("Registered(bytes32,uint64,uint256,uint256,uint256)");
     private static readonly string Refuted = Topic("Refuted(bytes32,uint64,uint256,uint256,uint256)");
     private static readonly string Deposited = Topic("Deposited(bytes32,uint256,uint256)");
+    private static readonly string PayoutCredited = Topic("PayoutCredited(bytes32,address,address,uint256)");
 
     /// <summary>Every transaction in blocks <paramref name="fromBlock"/>..<paramref name="toBlock"/> (inclusive), in order.</summary>
     public static async Task<IReadOnlyList<MinedTransaction>> ScanAsync(LifecycleChain chain, ulong fromBlock, ulong toBlock)
@@ -50,6 +51,7 @@ public static class GasLedger
                 var logs = receipt["logs"]!.AsArray();
                 var touchesToken = logs.Any(l => EthAddress.Parse((string)l!["address"]!) == chain.Token);
                 var asset = value > 0 || !touchesToken ? "ETH" : "ERC-20";
+                var credited = logs.Any(l => Topic0(l) == PayoutCredited) ? " (a payout credited)" : "";
                 string operation;
                 if (selector == Deposit)
                 {
@@ -59,7 +61,7 @@ public static class GasLedger
                 }
                 else if (selector == Close)
                 {
-                    operation = $"close {asset}";
+                    operation = $"close {asset}{credited}";
                 }
                 else if (selector == Register)
                 {
@@ -69,7 +71,7 @@ public static class GasLedger
                 }
                 else if (selector == Conclude)
                 {
-                    operation = $"conclude {asset}";
+                    operation = $"conclude {asset}{credited}";
                 }
                 else if (selector == Withdraw)
                 {
