@@ -66,13 +66,17 @@ public sealed class DisputeLifecycleTests(LifecycleChain chain, ITestOutputHelpe
         Assert.Equal(4 * LifecycleChain.Ether, latest.State.Balance0.ToBigInteger());
     }
 
-    [Fact]
-    public async Task ForceClose_PeerGoesSilentWithPaymentInFlight_OurLatestBalanceArrivesAfterTheDeadline()
+    [Theory]
+    [InlineData("ETH")]
+    [InlineData("ERC-20")]
+    public async Task ForceClose_PeerGoesSilentWithPaymentInFlight_OurLatestBalanceArrivesAfterTheDeadline(string assetName)
     {
-        var alice = await PartyAsync("alice", EthAddress.Zero, o => o.UpdateTimeout = TimeSpan.FromSeconds(2));
-        var bob = await PartyAsync("bob", EthAddress.Zero);
+        var asset = assetName == "ETH" ? EthAddress.Zero : Chain.Token;
+        var alice = await PartyAsync("alice", asset, o => o.UpdateTimeout = TimeSpan.FromSeconds(2));
+        var bob = await PartyAsync("bob", asset);
+        await MintFundingAsync(asset, (alice, Funding0), (bob, Funding1));
         var start = await Chain.BlockNumberAsync();
-        var before = await HoldingsAsync(EthAddress.Zero, start, alice, bob);
+        var before = await HoldingsAsync(asset, start, alice, bob);
         alice.StartWatcher();
         var link = await ConnectAsync(alice, bob);
         var channel = await alice.Client.OpenChannelAsync(bob.Address, Amount.FromWei(Funding0), Amount.FromWei(Funding1));
@@ -106,24 +110,28 @@ public sealed class DisputeLifecycleTests(LifecycleChain chain, ITestOutputHelpe
         Assert.Equal(ErrorCode.WrongPhase, failed.Code);
 
         var end = await Chain.BlockNumberAsync();
-        var after = await HoldingsAsync(EthAddress.Zero, end, alice, bob);
+        var after = await HoldingsAsync(asset, end, alice, bob);
         var mined = await MinedSinceAsync(start + 1);
         Assert.Single(mined, t => t.Operation == "register" && t.From == alice.Address);
-        Assert.Single(mined, t => t.Operation == "conclude ETH" && t.Succeeded);
+        Assert.Single(mined, t => t.Operation == $"conclude {assetName}" && t.Succeeded);
         await AssertSettledAsync(
-            EthAddress.Zero, before, after, mined,
+            asset, before, after, mined,
             (alice, Funding0, latest.State.Balance0.ToBigInteger()),
             (bob, Funding1, latest.State.Balance1.ToBigInteger()));
     }
 
-    [Fact]
-    public async Task FundingTimeout_PeerNeverFunds_OurDepositIsRefundedExactly()
+    [Theory]
+    [InlineData("ETH")]
+    [InlineData("ERC-20")]
+    public async Task FundingTimeout_PeerNeverFunds_OurDepositIsRefundedExactly(string assetName)
     {
-        var alice = await PartyAsync("alice", EthAddress.Zero, o => o.FundingTimeout = TimeSpan.FromSeconds(2));
-        var bob = await PartyAsync("bob", EthAddress.Zero);
+        var asset = assetName == "ETH" ? EthAddress.Zero : Chain.Token;
+        var alice = await PartyAsync("alice", asset, o => o.FundingTimeout = TimeSpan.FromSeconds(2));
+        var bob = await PartyAsync("bob", asset);
         bob.Gate.RefuseDeposits = true;
+        await MintFundingAsync(asset, (alice, Funding0), (bob, Funding1));
         var start = await Chain.BlockNumberAsync();
-        var before = await HoldingsAsync(EthAddress.Zero, start, alice, bob);
+        var before = await HoldingsAsync(asset, start, alice, bob);
         alice.StartWatcher();
         await ConnectAsync(alice, bob);
 
@@ -134,6 +142,7 @@ public sealed class DisputeLifecycleTests(LifecycleChain chain, ITestOutputHelpe
         var timedOut = await alice.WaitForEventAsync<FundingTimedOut>(_ => true, Patience);
         var channel = alice.Client.GetChannel(timedOut.ChannelId);
         Assert.Equal(Amount.FromWei(Funding0), (await alice.Chain.GetChannelAsync(channel.Params)).Held0);
+        Assert.Equal(Amount.Zero, (await alice.Chain.GetChannelAsync(channel.Params)).Held1);
 
         // The refund starts by itself (version 0 is registered); the watcher concludes after the deadline.
         await alice.WaitForEventAsync<DisputeSeen>(d => d.ChannelId == channel.Id, Patience);
@@ -142,9 +151,23 @@ public sealed class DisputeLifecycleTests(LifecycleChain chain, ITestOutputHelpe
         Assert.Equal(ChannelPhase.Closed, channel.Phase);
 
         var end = await Chain.BlockNumberAsync();
-        var after = await HoldingsAsync(EthAddress.Zero, end, alice, bob);
+        var after = await HoldingsAsync(asset, end, alice, bob);
         var mined = await MinedSinceAsync(start + 1);
         Assert.DoesNotContain(mined, t => t.From == bob.Address);
-        await AssertSettledAsync(EthAddress.Zero, before, after, mined, (alice, Funding0, Funding0), (bob, BigInteger.Zero, BigInteger.Zero));
+        Assert.Single(mined, t => t.Operation == $"conclude {assetName} (one side paid)");
+        await AssertSettledAsync(asset, before, after, mined, (alice, Funding0, Funding0), (bob, BigInteger.Zero, BigInteger.Zero));
+    }
+
+    private async Task MintFundingAsync(EthAddress asset, params (LifecycleParty Party, BigInteger Amount)[] funding)
+    {
+        if (asset == EthAddress.Zero)
+        {
+            return;
+        }
+
+        foreach (var (party, amount) in funding)
+        {
+            await Chain.MintAsync(party.Address, amount);
+        }
     }
 }

@@ -32,6 +32,7 @@ public static class GasLedger
     private static readonly string Refuted = Topic("Refuted(bytes32,uint64,uint256,uint256,uint256)");
     private static readonly string Deposited = Topic("Deposited(bytes32,uint256,uint256)");
     private static readonly string PayoutCredited = Topic("PayoutCredited(bytes32,address,address,uint256)");
+    private static readonly string Concluded = Topic("Concluded(bytes32,uint64,uint256,uint256)");
 
     /// <summary>Every transaction in blocks <paramref name="fromBlock"/>..<paramref name="toBlock"/> (inclusive), in order.</summary>
     public static async Task<IReadOnlyList<MinedTransaction>> ScanAsync(LifecycleChain chain, ulong fromBlock, ulong toBlock)
@@ -51,7 +52,9 @@ public static class GasLedger
                 var logs = receipt["logs"]!.AsArray();
                 var touchesToken = logs.Any(l => EthAddress.Parse((string)l!["address"]!) == chain.Token);
                 var asset = value > 0 || !touchesToken ? "ETH" : "ERC-20";
-                var credited = logs.Any(l => Topic0(l) == PayoutCredited) ? " (a payout credited)" : "";
+                var credited = logs.Any(l => Topic0(l) == PayoutCredited) ? " (a payout credited)"
+                    : logs.FirstOrDefault(l => Topic0(l) == Concluded) is { } concluded && HasZeroPayout(concluded) ? " (one side paid)"
+                    : "";
                 string operation;
                 if (selector == Deposit)
                 {
@@ -107,6 +110,13 @@ public static class GasLedger
     /// <summary>What <paramref name="account"/> paid in fees over <paramref name="transactions"/>.</summary>
     public static BigInteger FeesOf(this IEnumerable<MinedTransaction> transactions, EthAddress account) =>
         transactions.Where(t => t.From == account).Aggregate(BigInteger.Zero, (sum, t) => sum + t.Fee);
+
+    /// <summary>Concluded(channelId indexed, version, payout0, payout1): data holds three words.</summary>
+    private static bool HasZeroPayout(JsonNode log)
+    {
+        var data = ((string)log["data"]!)[2..];
+        return data.Length == 3 * 64 && (LifecycleChain.ParseQuantity(data[64..128]).IsZero || LifecycleChain.ParseQuantity(data[128..192]).IsZero);
+    }
 
     private static string? Topic0(JsonNode? log) => log?["topics"] is JsonArray { Count: > 0 } topics ? ((string?)topics[0])?.ToLowerInvariant() : null;
 

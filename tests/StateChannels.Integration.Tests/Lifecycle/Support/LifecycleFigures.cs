@@ -99,6 +99,15 @@ public static class LifecycleFigures
         }
 
         md.AppendLine();
+        md.AppendLine("Reading the gas table:");
+        md.AppendLine();
+        md.AppendLine("- ERC-20 figures differ from `contracts/gas.json` by the token's storage, not by our code: here each");
+        md.AppendLine("  party holds exactly its funding, so a deposit empties its token balance (a storage refund: cheaper");
+        md.AppendLine("  than gas.json's) and the close pays into two empty balances (two zero-to-non-zero writes: dearer).");
+        md.AppendLine("- An ERC-20 deposit is two transactions: `approve` (exactly the amount) and `deposit`.");
+        md.AppendLine("- \"one side paid\": a conclusion where one payout is zero (the refund of a channel the peer never");
+        md.AppendLine("  funded); \"a payout credited\": the recipient refused ETH, its share became a credit, collected by `withdraw`.");
+        md.AppendLine();
         md.AppendLine("| time | median (ms) | runs |");
         md.AppendLine("|---|---:|---:|");
         foreach (var (name, values) in Timings.OrderBy(t => t.Key, StringComparer.Ordinal))
