@@ -65,7 +65,7 @@ public static class LifecycleFigures
             ["timingsMs"] = new JsonObject(Timings.OrderBy(t => t.Key, StringComparer.Ordinal)
                 .Select(t => KeyValuePair.Create(t.Key, (JsonNode?)JsonValue.Create(Math.Round(Median(t.Value), 1))))),
         };
-        var jsonText = json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        var jsonText = json.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
         var markdown = Markdown();
         File.WriteAllText(Path.Combine(AppContext.BaseDirectory, FileName + ".json"), jsonText);
         File.WriteAllText(Path.Combine(AppContext.BaseDirectory, FileName + ".md"), markdown);
