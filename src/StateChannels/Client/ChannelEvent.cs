@@ -18,7 +18,12 @@ public sealed record PaymentReceived(ChannelId ChannelId, ulong Version, Amount 
 /// <summary>Both deposits are confirmed: payments can flow.</summary>
 public sealed record ChannelFunded(ChannelId ChannelId) : ChannelEvent(ChannelId);
 
-/// <summary>The peer did not fund in time; the channel is aborted and our deposit must be recovered with a force close.</summary>
+/// <summary>
+/// The peer did not fund in time; the channel is aborted. If we deposited, the client then
+/// registers version 0 on chain (a <see cref="DisputeSeen"/> follows) so that after the challenge
+/// period each participant gets back exactly what it deposited: run the watcher
+/// (<see cref="StateChannelClient.RunWatcherAsync"/>) or call <see cref="Channel.ForceCloseAsync"/> to conclude.
+/// </summary>
 public sealed record FundingTimedOut(ChannelId ChannelId) : ChannelEvent(ChannelId);
 
 /// <summary>A state was registered on chain for this channel.</summary>
