@@ -90,7 +90,7 @@ internal sealed class AnvilGameChain : IGameChain
     public async Task<IAdjudicator> NewAccountAsync(CancellationToken cancellationToken)
     {
         var key = await FundedKeyAsync(cancellationToken).ConfigureAwait(false);
-        return await EthereumAdjudicator.ConnectAsync(Rpc, Adjudicator, key, AdjudicatorOptions(), cancellationToken).ConfigureAwait(false);
+        return await EthereumAdjudicator.ConnectAsync(Rpc, Adjudicator, key, AdjudicatorOptions(), cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<Amount> BalanceOfAsync(EthAddress address, CancellationToken cancellationToken)
