@@ -43,9 +43,12 @@ using (gas)
         PollInterval = settings.Poll < TimeSpan.FromMinutes(1) ? settings.Poll : TimeSpan.FromMinutes(1),
         Logger = logs.CreateLogger("StateChannels.Ethereum"),
     };
-    var adjudicator = await EthereumAdjudicator.ConnectAsync(settings.Rpc, settings.Adjudicator, gas, chainOptions, cancellationToken: stop.Token);
-    var events = new EthereumChainEventSource(settings.Rpc, settings.Adjudicator, chainOptions);
     await using var store = LiteDbChannelStore.Open(settings.Database);
+
+    // The tower's own store is also its transaction journal: a refute sent before a crash is found
+    // again after the restart instead of being sent twice.
+    var adjudicator = await EthereumAdjudicator.ConnectAsync(settings.Rpc, settings.Adjudicator, gas, chainOptions, store, stop.Token);
+    var events = new EthereumChainEventSource(settings.Rpc, settings.Adjudicator, chainOptions);
     var tower = await WatchtowerService.CreateAsync(
         new WatchtowerOptions { ChainPollInterval = settings.Poll, StaleChainThreshold = settings.StaleAfter },
         store, adjudicator, events, TimeProvider.System, logs, stop.Token);

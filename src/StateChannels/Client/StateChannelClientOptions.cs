@@ -8,7 +8,10 @@ public class StateChannelClientOptions
     /// <summary>How long a proposal may wait for the peer's answer before the connection is dropped and re-established. Default 10 s.</summary>
     public TimeSpan UpdateTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long after version 0 both deposits must be confirmed before the channel is aborted. Default 1 hour. Separate from the challenge duration.</summary>
+    /// <summary>
+    /// How long after version 0 both deposits must be confirmed before the channel is aborted. Default 1 hour. Separate from the challenge duration.
+    /// On abort, a client that deposited registers version 0 to get its deposit back after the challenge period (see <see cref="FundingTimedOut"/>).
+    /// </summary>
     public TimeSpan FundingTimeout { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>How often the chain is polled while waiting for deposits or a deadline. Default 1 s.</summary>

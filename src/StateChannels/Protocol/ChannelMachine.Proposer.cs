@@ -65,9 +65,9 @@ internal sealed partial class ChannelMachine
             }
 
             ChannelPhases.Ensure(Id, _record.Phase, ChannelPhase.Active, ChannelPhase.Closing);
-            _pendingClose ??= new TaskCompletionSource<SignedState>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var close = _pendingClose ??= new TaskCompletionSource<SignedState>(TaskCreationOptions.RunContinuationsAsynchronously);
             await StartNextAsync().ConfigureAwait(false);
-            return _pendingClose.Task;
+            return close.Task; // StartNextAsync may already have failed and cleared it (KeyInUse)
         }, cancellationToken).ConfigureAwait(false);
         return await done.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -100,6 +100,12 @@ internal sealed partial class ChannelMachine
     /// <summary>If idle and in sync, proposes the next state: all queued payments coalesced, or the close.</summary>
     private async Task StartNextAsync()
     {
+        if (_engine.KeyInUse)
+        {
+            FailQueuedKeyInUse();
+            return;
+        }
+
         if (_inflight is not null || _awaitingConfirm || _behindPeer || !_synced || _link is null || Latest is null)
         {
             return;

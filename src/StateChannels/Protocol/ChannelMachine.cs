@@ -95,6 +95,7 @@ internal sealed partial class ChannelMachine
 
     private Signature SignOnce(ChannelState state, Hash32 digest)
     {
+        EnsureKeyNotInUse();
         // Sign-once (invariant 1): never a second state at a version we signed, never a lower version.
         if (_record.LastSigned is { } last)
         {

@@ -34,16 +34,17 @@ internal sealed class Party : IAsyncDisposable
 
     public static async Task<Party> CreateAsync(
         string name, SimulatedChain chain, IChannelStore? store = null, StateChannelClientOptions? options = null,
-        TimeProvider? clientTime = null, PrivateKey? keyOf = null, bool chainEvents = true, IAdjudicator? adjudicator = null)
+        TimeProvider? clientTime = null, PrivateKey? keyOf = null, bool chainEvents = true, IAdjudicator? adjudicator = null,
+        Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
     {
         var key = keyOf ?? PrivateKey.Create();
         store ??= new InMemoryChannelStore();
         adjudicator ??= chain.For(key.Address);
         var client = chainEvents
             ? await StateChannelClient.CreateAsync(
-                options ?? FastOptions(), new PrivateKeySigner(key), store, adjudicator, chain.Events, clientTime ?? chain.Time)
+                options ?? FastOptions(), new PrivateKeySigner(key), store, adjudicator, chain.Events, clientTime ?? chain.Time, loggerFactory)
             : await StateChannelClient.CreateAsync(
-                options ?? FastOptions(), new PrivateKeySigner(key), store, adjudicator, clientTime ?? chain.Time);
+                options ?? FastOptions(), new PrivateKeySigner(key), store, adjudicator, clientTime ?? chain.Time, loggerFactory);
         return new Party(name, key, store, client);
     }
 
