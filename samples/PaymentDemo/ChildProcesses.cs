@@ -33,9 +33,9 @@ internal static class ChildProcesses
                 process.WaitForExit(5000);
             }
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
         {
-            // already gone
+            // already gone, or not ours to kill any more
         }
     }
 

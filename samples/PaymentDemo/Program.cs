@@ -14,6 +14,15 @@ Console.CancelKeyPress += (_, e) =>
     interrupt.Cancel();
 };
 
+// The same for SIGTERM (kill, docker stop, CI timeouts).
+using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+    System.Runtime.InteropServices.PosixSignal.SIGTERM,
+    context =>
+    {
+        context.Cancel = true;
+        interrupt.Cancel();
+    });
+
 try
 {
     var options = DemoOptions.Parse(args);

@@ -135,7 +135,7 @@ internal sealed class WalletProcess : IAsyncDisposable
             {
                 await _process.StandardInput.WriteLineAsync("exit");
                 await _process.StandardInput.FlushAsync();
-                using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(3)); // idle wallets exit at once
                 await _process.WaitForExitAsync(grace.Token);
             }
         }
