@@ -13,7 +13,7 @@ internal sealed class DemoOptions
 
         options:
           --payments <n>        payments to make, half each way (default 1000)
-          --parallel <n>        payments each wallet keeps in flight (default 16)
+          --parallel <n>        payments each wallet keeps in flight (default 64)
           --deposit <amount>    what each wallet deposits into the channel (default 1eth)
           --dispute             run the dispute story instead: Alice registers an old state,
                                 Bob's watcher refutes it, Bob gets his latest balance
@@ -31,7 +31,7 @@ internal sealed class DemoOptions
 
     public int Payments { get; private init; } = 1000;
 
-    public int Parallel { get; private init; } = 16;
+    public int Parallel { get; private init; } = 64;
 
     public Amount Deposit { get; private init; } = AmountText.Parse("1eth");
 
@@ -55,7 +55,7 @@ internal sealed class DemoOptions
     public static DemoOptions Parse(string[] args)
     {
         var (payments, parallel, deposit, dispute, challenge, rpc, adjudicator, data, verbose, help) =
-            (1000, 16, AmountText.Parse("1eth"), false, (uint?)null, (Uri?)null, (EthAddress?)null, (string?)null, false, false);
+            (1000, 64, AmountText.Parse("1eth"), false, (uint?)null, (Uri?)null, (EthAddress?)null, (string?)null, false, false);
         var keys = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {

@@ -49,7 +49,7 @@ internal static class PaymentStory
         {
             var random = new Random(seed);
             var sent = Amount.Zero;
-            var batch = Math.Clamp(count / 20, 1, 100);
+            var batch = Math.Clamp(count / 10, 1, 250);
             for (var done = 0; done < count;)
             {
                 var n = Math.Min(batch, count - done);

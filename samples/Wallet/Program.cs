@@ -43,6 +43,11 @@ try
 {
     wallet = await WalletHost.StartAsync(settings, logs, stop.Token);
 }
+catch (StateChannelException e) when (e.Code == ErrorCode.ChainRpcFailure)
+{
+    Console.Error.WriteLine($"wallet {settings.Name}: cannot use the chain at {settings.Rpc}: {e.Message}");
+    return 1;
+}
 catch (Exception e) when (e is StateChannelException or ArgumentException or IOException or UnauthorizedAccessException)
 {
     Console.Error.WriteLine($"wallet {settings.Name}: {e.Message}");

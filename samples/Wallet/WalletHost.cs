@@ -57,11 +57,11 @@ internal sealed partial class WalletHost : IAsyncDisposable
 
         // Two keys (GLOSSARY: "channel signing key" vs "transaction key"): the channel key signs
         // states and handshakes only; the transaction key pays deposits and gas on chain.
+        var txHex = settings.TxKeyHex() ?? throw new ArgumentException("the transaction key is required: --tx-key-file <file> or WALLET_TX_KEY");
+        var txKey = KeyFiles.Parse(txHex, "transaction key");
         var key = Environment.GetEnvironmentVariable("WALLET_KEY") is { Length: > 0 } hex
             ? KeyFiles.Parse(hex, "WALLET_KEY")
             : KeyFiles.LoadOrCreate(settings.KeyFile);
-        var txHex = settings.TxKeyHex() ?? throw new ArgumentException("the transaction key is required: --tx-key-file <file> or WALLET_TX_KEY");
-        var txKey = KeyFiles.Parse(txHex, "transaction key");
 
         // ConnectAsync checks the chain id and that a StateChannels adjudicator lives at the address.
         var adjudicator = await EthereumAdjudicator.ConnectAsync(
