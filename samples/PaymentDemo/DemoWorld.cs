@@ -139,8 +139,25 @@ internal sealed class DemoWorld : IAsyncDisposable
             var bobFunded = Bob.Mark;
             var open = await Alice.SendAsync($"open {options.Deposit} {options.Deposit}", StartTimeout, cancellationToken);
             await Bob.WaitEventAsync("funded", bobFunded, StartTimeout, cancellationToken);
+            await WaitActiveAsync(Alice, cancellationToken);
             say($"Opened channel {open["channel"]}: each side deposited {AmountText.Format(options.Deposit)}.");
         }
+    }
+
+    /// <summary>Both deposits confirmed, as the wallet itself sees it.</summary>
+    private static async Task WaitActiveAsync(WalletProcess wallet, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 300; attempt++)
+        {
+            if ((await wallet.SendAsync("balance", StartTimeout, cancellationToken))["phase"] == "Active")
+            {
+                return;
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+
+        throw new DemoFailure($"{wallet.Name}'s channel never became active");
     }
 
     private async Task<EthAddress> DeployAsync(Uri rpc, PrivateKey funder, CancellationToken cancellationToken)

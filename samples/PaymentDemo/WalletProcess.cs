@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 
 namespace StateChannels.Samples.PaymentDemo;
@@ -96,6 +95,7 @@ internal sealed class WalletProcess : IAsyncDisposable
         while (true)
         {
             Task changed;
+            bool exited;
             lock (_lock)
             {
                 for (var i = mark; i < _lines.Count; i++)
@@ -106,13 +106,15 @@ internal sealed class WalletProcess : IAsyncDisposable
                     }
                 }
 
-                if (_exited)
-                {
-                    throw new DemoFailure($"{Name} exited unexpectedly: {LastError()}");
-                }
-
+                exited = _exited;
                 mark = _lines.Count;
                 changed = _changed.Task;
+            }
+
+            if (exited)
+            {
+                _process.WaitForExit(2000); // let its last error line arrive
+                throw new DemoFailure($"{Name} exited unexpectedly: {LastError()}");
             }
 
             try
@@ -195,7 +197,13 @@ internal sealed class WalletProcess : IAsyncDisposable
     /// <summary>Echo the wallets' stderr (SDK logs with --verbose).</summary>
     public static bool Verbose { get; set; }
 
-    private string LastError() => _stderr.Count > 0 ? _stderr.Last() : "no error output";
+    private string LastError()
+    {
+        lock (_lock)
+        {
+            return _stderr.Count > 0 ? _stderr.Last() : "no error output";
+        }
+    }
 
     /// <summary>The running dotnet host (dotnet run starts us through an apphost, so look beside the runtime too).</summary>
     private static string DotnetHost()
@@ -209,38 +217,5 @@ internal sealed class WalletProcess : IAsyncDisposable
             ?? Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", ".."));
         var candidate = Path.Combine(root, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet");
         return File.Exists(candidate) ? candidate : "dotnet";
-    }
-}
-
-/// <summary>One line a wallet printed: kind (ok, error, event or info), name, and its key=value fields.</summary>
-internal sealed record WalletLine(string Kind, string Name, IReadOnlyDictionary<string, string> Fields, string Rest)
-{
-    public string this[string field] =>
-        Fields.TryGetValue(field, out var value) ? value : throw new DemoFailure($"the wallet's '{Kind} {Name}' line has no {field}: {Rest}");
-
-    public Amount Amount(string field) => StateChannels.Amount.Parse(this[field]);
-
-    public ulong U64(string field) => ulong.Parse(this[field], CultureInfo.InvariantCulture);
-
-    public static WalletLine Parse(string line)
-    {
-        var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (words.Length < 2 || words[0] is not ("ok" or "error" or "event"))
-        {
-            return new WalletLine("info", string.Empty, new Dictionary<string, string>(), line);
-        }
-
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var word in words.Skip(2))
-        {
-            var eq = word.IndexOf('=', StringComparison.Ordinal);
-            if (eq > 0)
-            {
-                fields[word[..eq]] = word[(eq + 1)..];
-            }
-        }
-
-        var rest = line.Length > words[0].Length + words[1].Length + 2 ? line[(words[0].Length + words[1].Length + 2)..] : string.Empty;
-        return new WalletLine(words[0], words[1], fields, rest);
     }
 }
