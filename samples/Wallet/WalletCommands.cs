@@ -132,15 +132,40 @@ internal sealed class WalletCommands(WalletHost wallet)
             return;
         }
 
-        if (wallet.Peer is not { } peer || !wallet.Connected)
+        for (var attempt = 1; ; attempt++)
         {
-            throw new InvalidOperationException("not connected to a peer (use listen or connect first)");
+            var peer = await WaitConnectedAsync(cancellationToken);
+            try
+            {
+                // Both sign version 0 and store it durably; then each deposits its share on chain.
+                // Completes once both deposits are confirmed.
+                var channel = await wallet.Client.OpenChannelAsync(peer, myDeposit, peerDeposit, cancellationToken);
+                Replies.Ok("open", ("channel", channel.Id), ("reused", false), ("balance", channel.MyBalance), ("peer-balance", channel.PeerBalance));
+                return;
+            }
+            catch (StateChannelException e) when (e.Code == ErrorCode.PeerUnavailable && attempt < 5 && wallet.CurrentChannel() is null)
+            {
+                // The connection dropped before version 0 was signed (nothing was deposited): the
+                // transport reconnects by itself, so try again on the new connection.
+                await Task.Delay(500, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>The connected peer; waits up to 30 s for the transport to (re)connect.</summary>
+    private async Task<EthAddress> WaitConnectedAsync(CancellationToken cancellationToken)
+    {
+        for (var waited = 0; !wallet.Connected || wallet.Peer is null; waited += 100)
+        {
+            if (waited >= 30_000)
+            {
+                throw new InvalidOperationException("not connected to a peer (use listen or connect first)");
+            }
+
+            await Task.Delay(100, cancellationToken);
         }
 
-        // Both sign version 0 and store it durably; then each deposits its share on chain. Completes
-        // once both deposits are confirmed.
-        var channel = await wallet.Client.OpenChannelAsync(peer, myDeposit, peerDeposit, cancellationToken);
-        Replies.Ok("open", ("channel", channel.Id), ("reused", false), ("balance", channel.MyBalance), ("peer-balance", channel.PeerBalance));
+        return wallet.Peer.Value;
     }
 
     private static async Task WaitActiveAsync(Channel channel, CancellationToken cancellationToken)

@@ -13,12 +13,22 @@ namespace StateChannels.Samples.Wallet;
 /// </content>
 internal sealed partial class WalletHost
 {
+    private readonly Lock _peerLock = new();
     private TcpChannelListener? _listener;
     private EthAddress? _peer;
     private int _connections;
 
     /// <summary>The peer we talk to: the one connected last, else <c>--peer</c>, else unknown.</summary>
-    public EthAddress? Peer => _peer ?? Settings.Peer;
+    public EthAddress? Peer
+    {
+        get
+        {
+            lock (_peerLock)
+            {
+                return _peer ?? Settings.Peer;
+            }
+        }
+    }
 
     /// <summary>Whether a connection to the peer is up.</summary>
     public bool Connected => Volatile.Read(ref _connections) > 0;
@@ -120,7 +130,11 @@ internal sealed partial class WalletHost
 
     private async Task ServeAsync(TcpMessageConnection connection)
     {
-        _peer = connection.Peer;
+        lock (_peerLock)
+        {
+            _peer = connection.Peer;
+        }
+
         Interlocked.Increment(ref _connections);
         Replies.Event("connected", ("peer", connection.Peer), ("endpoint", connection.RemoteEndPoint));
         try
