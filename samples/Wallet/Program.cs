@@ -21,7 +21,13 @@ try
         return 0;
     }
 
-    _ = (settings.Rpc, settings.Adjudicator, settings.Peer, settings.Challenge, settings.MaxAccept); // validate now, not mid-session
+    _ = (settings.Rpc, settings.Peer, settings.Challenge, settings.MaxAccept); // validate now, not mid-session
+    if (settings.Deploy)
+    {
+        return await DeployAsync(settings);
+    }
+
+    _ = settings.Adjudicator;
 }
 catch (ArgumentException e)
 {
@@ -94,3 +100,21 @@ await using (wallet)
 }
 
 return 0;
+
+// --deploy: a new adjudicator contract for wallets to share (one per chain is enough).
+static async Task<int> DeployAsync(WalletSettings settings)
+{
+    var hex = settings.TxKeyHex() ?? throw new ArgumentException("--deploy needs the transaction key: --tx-key-file <file> or WALLET_TX_KEY");
+    using var deployer = KeyFiles.Parse(hex, "transaction key");
+    try
+    {
+        var address = await StateChannels.Ethereum.EthereumAdjudicator.DeployAsync(settings.Rpc, deployer);
+        Replies.Ok("deploy", ("adjudicator", address));
+        return 0;
+    }
+    catch (StateChannelException e)
+    {
+        Console.Error.WriteLine($"wallet: deploying the adjudicator failed ({e.Code}): {e.Message}");
+        return 1;
+    }
+}

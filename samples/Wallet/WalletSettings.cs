@@ -32,6 +32,7 @@ internal sealed class WalletSettings
           --max-accept <amount>   most we deposit into a channel the peer opens (default 1eth)
           --no-watch              do not start the watcher (it refutes stale states on chain)
           --demo-cheats           enable cheat-register (demo only: it tries to steal)
+          --deploy                deploy a new adjudicator with the transaction key, print its address, exit
           --verbose               SDK log lines on stderr
         amounts: wei (1000), or with a unit: 5gwei, 0.25eth
         """;
@@ -51,6 +52,8 @@ internal sealed class WalletSettings
     public Uri Rpc => Get("rpc", "WALLET_RPC") is { } rpc && Uri.TryCreate(rpc, UriKind.Absolute, out var uri)
         ? uri
         : throw new ArgumentException("--rpc <url> is required (or WALLET_RPC)");
+
+    public bool Deploy => Has("deploy");
 
     public EthAddress Adjudicator => Get("adjudicator", "WALLET_ADJUDICATOR") is { } text && EthAddress.TryParse(text, out var address)
         ? address
@@ -83,7 +86,7 @@ internal sealed class WalletSettings
     /// <exception cref="ArgumentException">A malformed argument.</exception>
     public static WalletSettings Parse(string[] args)
     {
-        string[] flags = ["no-watch", "demo-cheats", "verbose", "help"];
+        string[] flags = ["no-watch", "demo-cheats", "verbose", "help", "deploy"];
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Length; i++)
         {
