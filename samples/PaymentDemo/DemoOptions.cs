@@ -120,6 +120,13 @@ internal sealed class DemoOptions
             throw DemoFailure.BadArguments("--rpc needs a funding key: --key <hex> or DEMO_FUNDING_KEY");
         }
 
+        // Amounts are shares of the deposit: each payment at most deposit / (2 x payments), the dispute's 1/20.
+        var least = dispute ? 20UL : (ulong)payments;
+        if (deposit < least)
+        {
+            throw DemoFailure.BadArguments($"--deposit must be at least {least} wei for this story");
+        }
+
         return new DemoOptions
         {
             Payments = payments,
