@@ -13,6 +13,7 @@ internal sealed partial class ChannelMachine
             throw new ArgumentOutOfRangeException(nameof(amount), "a payment must be positive");
         }
 
+        var started = _engine.Time.GetTimestamp();
         var payment = new PendingPayment(amount);
         await LockedAsync(async () =>
         {
@@ -48,7 +49,9 @@ internal sealed partial class ChannelMachine
         // Cancelling withdraws the payment if it is still queued. Once proposed it may still
         // complete: the caller stops waiting, and PaymentSent reports the outcome.
         using var registration = cancellationToken.Register(() => _ = CancelQueuedAsync(payment));
-        return await payment.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var receipt = await payment.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        _engine.Metrics.PaymentSent(amount, _engine.Time.GetElapsedTime(started));
+        return receipt;
     }
 
     /// <summary>Proposes the final state and waits until it is fully signed and durable.</summary>

@@ -65,6 +65,7 @@ internal sealed partial class ChannelMachine
     /// </summary>
     private async Task HandleReestablishAsync(Reestablish m, IPeerLink from)
     {
+        _engine.Metrics.Reestablished();
         if (m.Latest is { } theirs)
         {
             if (!IsValidFull(theirs, out var why))

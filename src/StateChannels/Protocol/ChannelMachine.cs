@@ -112,7 +112,9 @@ internal sealed partial class ChannelMachine
             }
         }
 
-        return _engine.Signer.SignState(_record.Domain, state);
+        var signature = _engine.Signer.SignState(_record.Domain, state);
+        _engine.Metrics.StateSigned();
+        return signature;
     }
 
     private bool VerifyPeer(Hash32 digest, Signature signature) =>
