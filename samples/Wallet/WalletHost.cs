@@ -63,22 +63,25 @@ internal sealed partial class WalletHost : IAsyncDisposable
             ? KeyFiles.Parse(hex, "WALLET_KEY")
             : KeyFiles.LoadOrCreate(settings.KeyFile);
 
-        // ConnectAsync checks the chain id and that a StateChannels adjudicator lives at the address.
-        var adjudicator = await EthereumAdjudicator.ConnectAsync(
-            settings.Rpc,
-            settings.Adjudicator,
-            txKey,
-            new EthereumAdjudicatorOptions
-            {
-                PollInterval = TimeSpan.FromMilliseconds(100), // a local node mines at once; poll receipts often
-                RpcTimeout = TimeSpan.FromSeconds(10),
-                Logger = logs.CreateLogger("StateChannels.Ethereum"),
-            },
-            cancellationToken).ConfigureAwait(false);
-
         // One LiteDB file per wallet. Every write the channel invariants depend on is fsync'd before
         // the SDK acknowledges it, so a payment reported as done survives a crash.
         var store = LiteDbChannelStore.Open(settings.Db);
+
+        // ConnectAsync checks the chain id and that a StateChannels adjudicator lives at the address.
+        // The store is also the transaction journal: a transaction sent just before a crash is found
+        // again after the restart (same nonce) instead of being sent twice.
+        var chainOptions = new EthereumAdjudicatorOptions
+        {
+            PollInterval = TimeSpan.FromMilliseconds(100), // a local node mines at once; poll receipts often
+            RpcTimeout = TimeSpan.FromSeconds(10),
+            Logger = logs.CreateLogger("StateChannels.Ethereum"),
+        };
+        var adjudicator = await EthereumAdjudicator.ConnectAsync(
+            settings.Rpc, settings.Adjudicator, txKey, chainOptions, journal: store, cancellationToken).ConfigureAwait(false);
+
+        // The adjudicator's events let the watcher look only at channels something happened to,
+        // from a durable block cursor (also in the store), so it catches up after downtime.
+        var chainEvents = new EthereumChainEventSource(settings.Rpc, settings.Adjudicator, chainOptions);
         var options = new StateChannelClientOptions
         {
             ChallengeDuration = settings.Challenge,
@@ -86,7 +89,8 @@ internal sealed partial class WalletHost : IAsyncDisposable
             ChainPollInterval = TimeSpan.FromMilliseconds(250),
         };
         var client = await StateChannelClient.CreateAsync(
-            options, new PrivateKeySigner(key), store, adjudicator, TimeProvider.System, logs, cancellationToken).ConfigureAwait(false);
+            options, new PrivateKeySigner(key), store, adjudicator, chainEvents, TimeProvider.System, logs, cancellationToken)
+            .ConfigureAwait(false);
 
         var host = new WalletHost(settings, key, txKey, store, adjudicator, client, logs);
         host.StartEventPump();
@@ -194,6 +198,12 @@ internal sealed partial class WalletHost : IAsyncDisposable
                         break;
                     case PeerMisbehaved m:
                         Replies.Event("peer-misbehaved", ("channel", m.ChannelId), ("reason", m.Reason));
+                        break;
+                    case ChainStale c:
+                        Replies.Event("chain-stale", ("reason", c.Reason)); // the watcher cannot see the chain: disputes may go unanswered
+                        break;
+                    case ChainFresh c:
+                        Replies.Event("chain-fresh", ("reason", c.Reason));
                         break;
                 }
             }
