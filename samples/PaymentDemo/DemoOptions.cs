@@ -20,8 +20,8 @@ internal sealed class DemoOptions
           --challenge <s>       challenge duration in seconds (default 3600 on the local anvil,
                                 where the demo fast-forwards the clock; 120 on other chains)
           --rpc <url>           use this EVM node instead of starting anvil
-          --key <hex>           funding key on that chain (repeatable; or DEMO_FUNDING_KEY):
-                                deploys the adjudicator and funds the wallets' accounts
+          --key <hex>           funding key on that chain (or DEMO_FUNDING_KEY): deploys the
+                                adjudicator and funds the wallets' fresh accounts
           --adjudicator <addr>  use this deployed adjudicator instead of deploying one
           --data <dir>          keep keys and wallet databases there (default: a temporary
                                 folder, deleted at the end on the local anvil)
@@ -105,9 +105,14 @@ internal sealed class DemoOptions
             }
         }
 
-        if (Environment.GetEnvironmentVariable("DEMO_FUNDING_KEY") is { Length: > 0 } envKeys)
+        if (keys.Count == 0 && Environment.GetEnvironmentVariable("DEMO_FUNDING_KEY") is { Length: > 0 } envKey)
         {
-            keys.AddRange(envKeys.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            keys.Add(envKey.Trim());
+        }
+
+        if (keys.Count > 1)
+        {
+            throw DemoFailure.BadArguments("one --key is enough: it funds both wallets");
         }
 
         if (rpc is null && (keys.Count > 0 || adjudicator is not null))

@@ -17,9 +17,9 @@ internal static class Verdict
         var payoutAlice = await world.Chain.BalanceAsync(world.Alice.Address) - beforeAlice;
         var payoutBob = await world.Chain.BalanceAsync(world.Bob.Address) - beforeBob;
         say(string.Empty);
-        say($"          {stateName,-46} paid out on chain");
-        say($"  Alice   {AmountText.Format(state.Alice),-46} {AmountText.Format(payoutAlice)}");
-        say($"  Bob     {AmountText.Format(state.Bob),-46} {AmountText.Format(payoutBob)}");
+        say($"                         {stateName + " (off chain)",-46} on chain: paid to the address");
+        say($"  Alice {Short(world.Alice.Address)}  {AmountText.Format(state.Alice),-46} {AmountText.Format(payoutAlice)}");
+        say($"  Bob   {Short(world.Bob.Address)}  {AmountText.Format(state.Bob),-46} {AmountText.Format(payoutBob)}");
         if (payoutAlice != state.Alice || payoutBob != state.Bob)
         {
             throw new DemoFailure($"MISMATCH: the chain paid Alice {payoutAlice} and Bob {payoutBob} wei, the state says {state.Alice} and {state.Bob}");
@@ -27,4 +27,6 @@ internal static class Verdict
 
         say(MatchLine);
     }
+
+    private static string Short(EthAddress address) => address.ToString()[..10] + "..." + address.ToString()[^4..];
 }
