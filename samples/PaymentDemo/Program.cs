@@ -62,6 +62,11 @@ catch (StateChannels.StateChannelException e)
 {
     return Fail($"{e.Code}: {e.Message}", 1);
 }
+catch (Exception e)
+{
+    // Anything else (a node that answers nonsense, a full disk ...): still one line, never a stack trace.
+    return Fail($"{e.GetType().Name}: {e.Message}", 1);
+}
 finally
 {
     ChildProcesses.KillAll();
