@@ -58,20 +58,50 @@ public sealed class WalletRecoveryTests : IAsyncLifetime
         Assert.Equal(expectedAlice.ToString(), aliceBalance["balance"]);
 
         // Bob stores the latest state when Alice's last signature arrives: wait for it, then compare.
-        Dictionary<string, string> bobBalance;
-        var tries = 0;
-        do
-        {
-            await Task.Delay(50);
-            bobBalance = await bob2.SendAsync("balance");
-        }
-        while (bobBalance["version"] != aliceBalance["version"] && ++tries < 100);
-        Assert.Equal(aliceBalance["version"], bobBalance["version"]);
+        var bobBalance = await AtVersionAsync(bob2, aliceBalance["version"]);
         Assert.Equal(aliceBalance["balance"], bobBalance["peer-balance"]);
 
         // And the channel still closes normally.
         var closed = await alice.SendAsync("close");
         Assert.Equal(expectedAlice.ToString(), closed["balance"]);
+    }
+
+    [Fact]
+    public async Task Wallet_ForceClose_RegistersLatestStateAndConcludesAfterTheChallengePeriod()
+    {
+        var (alice, aliceStart) = await WalletDriver.StartAsync([.. Common("alice"), "--listen", "127.0.0.1:0", "--challenge", "3"], _anvil.PrivateKeys[1]);
+        await using var aliceOwner = alice;
+        var endpoint = (await alice.WaitAsync("ok listen", 0))["endpoint"];
+        var (bob, _) = await WalletDriver.StartAsync([.. Common("bob"), "--connect", endpoint, "--peer", aliceStart["address"]], _anvil.PrivateKeys[2]);
+        await using var bobOwner = bob;
+        var bobFunded = bob.Mark;
+        await alice.SendAsync($"open {OneEth} {OneEth}");
+        await bob.WaitAsync("event funded", bobFunded);
+        var paid = await alice.SendAsync("pay 1000 5");
+        await AtVersionAsync(bob, paid["version"]);
+
+        // Bob closes alone: register, wait out 3 s of block time, conclude. Alice's watcher sees it too.
+        var aliceClosed = alice.Mark;
+        var closed = await bob.SendAsync("force-close");
+        Assert.Equal(paid["version"], closed["version"]);
+        await alice.WaitAsync("event closed", aliceClosed);
+        Assert.Equal("Closed", (await alice.SendAsync("balance"))["phase"]);
+    }
+
+    /// <summary>The wallet's balance reply once it holds <paramref name="version"/>.</summary>
+    private static async Task<Dictionary<string, string>> AtVersionAsync(WalletDriver wallet, string version)
+    {
+        for (var tries = 0; ; tries++)
+        {
+            var balance = await wallet.SendAsync("balance");
+            if (balance["version"] == version || tries >= 100)
+            {
+                Assert.Equal(version, balance["version"]);
+                return balance;
+            }
+
+            await Task.Delay(50);
+        }
     }
 
     private string[] Common(string name) =>
