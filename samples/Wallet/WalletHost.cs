@@ -55,8 +55,8 @@ internal sealed partial class WalletHost : IAsyncDisposable
     {
         logs ??= NullLoggerFactory.Instance;
 
-        // Two keys (GLOSSARY: "channel signing key" vs "transaction key"): the channel key signs
-        // states and handshakes only; the transaction key pays deposits and gas on chain.
+        // Two keys: the channel signing key (our identity in channels and handshakes) signs
+        // states only; the transaction key is an ordinary on-chain account that pays deposits and gas.
         var txHex = settings.TxKeyHex() ?? throw new ArgumentException("the transaction key is required: --tx-key-file <file> or WALLET_TX_KEY");
         var txKey = KeyFiles.Parse(txHex, "transaction key");
         var key = Environment.GetEnvironmentVariable("WALLET_KEY") is { Length: > 0 } hex
