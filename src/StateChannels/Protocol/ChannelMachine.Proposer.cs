@@ -217,6 +217,9 @@ internal sealed partial class ChannelMachine
             _engine.Events.Publish(new PaymentSent(Id, proposal.State.Version, Sum(proposal.Payments), myBalance));
         }
 
+        // Start the funding task (version 0) before completing the open: OpenChannelAsync resumes on
+        // another thread and waits for that task; found missing, it returned a channel still in Funding.
+        OnFullySigned(full);
         if (proposal.Completion is { } completion)
         {
             if (ReferenceEquals(completion, _pendingClose))
@@ -227,7 +230,6 @@ internal sealed partial class ChannelMachine
             completion.TrySetResult(full);
         }
 
-        OnFullySigned(full);
         await StartNextAsync().ConfigureAwait(false);
     }
 
