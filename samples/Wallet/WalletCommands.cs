@@ -137,9 +137,11 @@ internal sealed partial class WalletCommands(WalletHost wallet)
             var peer = await WaitConnectedAsync(cancellationToken);
             try
             {
+                // snippet-begin: open-channel
                 // Both sign version 0 and store it durably; then each deposits its share on chain.
                 // Completes once both deposits are confirmed.
                 var channel = await wallet.Client.OpenChannelAsync(peer, myDeposit, peerDeposit, cancellationToken);
+                // snippet-end
                 Replies.Ok("open", ("channel", channel.Id), ("reused", false), ("balance", channel.MyBalance), ("peer-balance", channel.PeerBalance));
                 return;
             }
@@ -180,6 +182,7 @@ internal sealed partial class WalletCommands(WalletHost wallet)
     {
         var channel = RequireChannel();
 
+        // snippet-begin: pay
         // PayAsync is thread-safe: payments made at once are coalesced into as few signed states as
         // possible, and each call still completes only when its own payment is durable on our side.
         var started = 0;
@@ -191,6 +194,7 @@ internal sealed partial class WalletCommands(WalletHost wallet)
             }
         });
         await Task.WhenAll(workers);
+        // snippet-end
         var latest = channel.Latest!.State;
         Replies.Ok("pay", ("count", times), ("amount", amount), ("version", latest.Version), ("balance", channel.MyBalance), ("peer-balance", channel.PeerBalance));
     }
@@ -237,8 +241,10 @@ internal sealed partial class WalletCommands(WalletHost wallet)
     {
         var channel = RequireChannel();
 
+        // snippet-begin: close
         // Both sign a final state; then one transaction pays each participant its balance.
         await channel.CloseAsync(cancellationToken);
+        // snippet-end
         var final = channel.Latest!.State;
         Replies.Ok("close", ("channel", channel.Id), ("version", final.Version), ("balance", channel.MyBalance), ("peer-balance", channel.PeerBalance));
     }

@@ -139,8 +139,10 @@ internal sealed partial class WalletHost
         Replies.Event("connected", ("peer", connection.Peer), ("endpoint", connection.RemoteEndPoint));
         try
         {
+            // snippet-begin: serve-connection
             // Reestablish, then payments, until the connection ends. Never throws for the peer's misbehaviour.
             await Client.RunConnectionAsync(connection, _stop.Token).ConfigureAwait(false);
+            // snippet-end
         }
         finally
         {

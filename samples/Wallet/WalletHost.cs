@@ -63,6 +63,7 @@ internal sealed partial class WalletHost : IAsyncDisposable
             ? KeyFiles.Parse(hex, "WALLET_KEY")
             : KeyFiles.LoadOrCreate(settings.KeyFile);
 
+        // snippet-begin: client-setup
         // One LiteDB file per wallet. Every write the channel invariants depend on is fsync'd before
         // the SDK acknowledges it, so a payment reported as done survives a crash.
         var store = LiteDbChannelStore.Open(settings.Db);
@@ -91,6 +92,7 @@ internal sealed partial class WalletHost : IAsyncDisposable
         var client = await StateChannelClient.CreateAsync(
             options, new PrivateKeySigner(key), store, adjudicator, chainEvents, TimeProvider.System, logs, cancellationToken)
             .ConfigureAwait(false);
+        // snippet-end
 
         var host = new WalletHost(settings, key, txKey, store, adjudicator, client, logs);
         host.StartEventPump();
