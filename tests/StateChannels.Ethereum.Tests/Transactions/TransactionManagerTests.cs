@@ -271,4 +271,26 @@ public sealed class TransactionManagerTests(AnvilFixture fx, ITestOutputHelper o
         Assert.True(attempts[1].Fees.MaxPriorityFeePerGas * 10 >= attempts[0].Fees.MaxPriorityFeePerGas * 15, "an urgent bump is +50%");
         Assert.Equal(2UL, (await refuter.GetChannelAsync(channel)).RegisteredVersion);
     }
+
+    [Fact]
+    public async Task SendAsync_TwoInstancesOfOneAccountSendConcurrently_AllLandWithContiguousNonces()
+    {
+        var key = fx.Keys[7];
+        var n0 = await NonceAsync(fx.Node, key.Address);
+        var first = await fx.ConnectAsync(key);
+        var second = await fx.ConnectAsync(key, journal: new InMemoryChannelStore());
+        var signed = new System.Collections.Concurrent.ConcurrentQueue<TxAttempt>();
+        first.Transactions.Signed = (_, attempt) => signed.Enqueue(attempt);
+        second.Transactions.Signed = (_, attempt) => signed.Enqueue(attempt);
+        var channels = Enumerable.Range(0, 8).Select(_ => AnvilFixture.NewChannel(_alice.Address, _bob.Address, 1_000, 1_000)).ToList();
+
+        await Task.WhenAll(channels.Select((channel, i) => (i % 2 == 0 ? first : second).DepositAsync(channel, 0, Amount.Zero, 1_000).AsTask()));
+
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => n0 + (ulong)i), signed.Select(s => s.Nonce).Order());
+        Assert.Equal(n0 + 8, await NonceAsync(fx.Node, key.Address));
+        foreach (var channel in channels)
+        {
+            Assert.Equal(new Amount(1_000), (await first.GetChannelAsync(channel)).Held0);
+        }
+    }
 }
