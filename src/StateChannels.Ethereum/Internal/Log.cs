@@ -16,4 +16,41 @@ internal static partial class Log
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information,
         Message = "Adjudicator deployed at {Adjudicator} on chain {ChainId}")]
     public static partial void AdjudicatorDeployed(ILogger logger, string adjudicator, ulong chainId);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information,
+        Message = "{Operation}: resuming journaled transaction {TransactionHash} (nonce {Nonce}, status {Status}) instead of sending a new one")]
+    public static partial void Resuming(ILogger logger, string operation, string transactionHash, ulong nonce, string status);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Information,
+        Message = "{Operation}: replaced transaction {ReplacedHash} by {TransactionHash} at nonce {Nonce} (max fee {MaxFeePerGas}, priority fee {MaxPriorityFeePerGas} wei per gas)")]
+    public static partial void Replaced(
+        ILogger logger, string operation, string replacedHash, string transactionHash, ulong nonce, string maxFeePerGas, string maxPriorityFeePerGas);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning,
+        Message = "{Operation}: nonce {Nonce} is used by another transaction of this account; signing at nonce {NewNonce}")]
+    public static partial void NonceTaken(ILogger logger, string operation, ulong nonce, ulong newNonce);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning,
+        Message = "{Operation}: nonce {Nonce} was used by another wallet of this account; re-signed as {TransactionHash} at nonce {NewNonce}")]
+    public static partial void Resigned(ILogger logger, string operation, ulong nonce, string transactionHash, ulong newNonce);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Warning,
+        Message = "{Operation}: no fee bump for transaction {TransactionHash}: the cap of {MaxFeePerGas} wei per gas leaves no room for a replacement")]
+    public static partial void BumpAtCap(ILogger logger, string operation, string transactionHash, ulong maxFeePerGas);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Information,
+        Message = "{Operation}: re-broadcast transaction {TransactionHash} (nonce {Nonce}), which the node did not know")]
+    public static partial void Rebroadcast(ILogger logger, string operation, string transactionHash, ulong nonce);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Warning,
+        Message = "{Operation}: RPC failure while waiting for transaction {TransactionHash}; polling goes on: {Reason}")]
+    public static partial void WaitRpcFailure(ILogger logger, string operation, string transactionHash, string reason);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information,
+        Message = "{Operation}: the node refused replacement {TransactionHash}: {Reason}")]
+    public static partial void ReplacementRefused(ILogger logger, string operation, string transactionHash, string reason);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning,
+        Message = "{Operation}: no answer to the broadcast of transaction {TransactionHash}; it is journaled and will be re-broadcast: {Reason}")]
+    public static partial void BroadcastUnknown(ILogger logger, string operation, string transactionHash, string reason);
 }
