@@ -67,6 +67,14 @@ public sealed partial class EthereumAdjudicator
         var block = await ConfirmedBlockAsync(cancellationToken).ConfigureAwait(false);
         var view = await QueryDtoAsync<AdjudicatorBindings.GetChannelFunction, AdjudicatorBindings.GetChannelOutputDTO>(
             "Adjudicator.getChannel", new() { Id = id.ToArray() }, block, cancellationToken).ConfigureAwait(false);
+        if (view is null)
+        {
+            // An empty answer: no contract code at the confirmed block (read before the deployment is
+            // deep enough, or a node that lost state). Never guess "not funded" or "not concluded".
+            throw new StateChannelException(
+                ErrorCode.ChainRpcFailure, $"Adjudicator.getChannel returned no data at block {block.BlockNumber.Value}: no adjudicator code there.");
+        }
+
         if (view.Version < 0 || view.Version > ulong.MaxValue || view.Deadline < 0 || view.Deadline > DateTimeOffset.MaxValue.ToUnixTimeSeconds())
         {
             throw new StateChannelException(ErrorCode.ChainRpcFailure, "Adjudicator.getChannel returned an out-of-range version or deadline.");

@@ -54,19 +54,15 @@ public sealed class TcpConnectionTests
     [Fact]
     public async Task HalfOpenPeer_StopsAnswering_IdleTimeoutDropsItAndReleasesResources()
     {
-        using var server = new Identity();
-        using var client = new Identity();
-        await using var listener = new TcpChannelListener(server.Signer, Identity.Domain, options: TestOptions.Fast());
-        await using RawPeer raw = await RawPeer.ConnectAsync(listener.LocalEndPoint);
-        await raw.AuthenticateAsync(client);
-        await using TcpMessageConnection accepted = await listener.AcceptAsync();
+        await using var session = await RawSession.StartAsync();
+        var (raw, accepted) = session;
 
         // The raw peer now neither reads nor answers pings: a blackholed peer.
         Assert.Null(await accepted.ReceiveAsync().AsTask().WaitAsync(TestOptions.Patience));
 
         Assert.Equal(CloseReason.IdleTimeout, accepted.CloseReason);
         await accepted.Completion.WaitAsync(TestOptions.Patience);
-        await Eventually.TrueAsync(() => listener.ConnectionCount == 0, "the slot is released");
+        await Eventually.TrueAsync(() => session.Listener.ConnectionCount == 0, "the slot is released");
         var error = await Assert.ThrowsAsync<StateChannelException>(() => accepted.SendAsync(new byte[1]).AsTask());
         Assert.Equal(ErrorCode.PeerUnavailable, error.Code);
     }
@@ -74,13 +70,9 @@ public sealed class TcpConnectionTests
     [Fact]
     public async Task SlowConsumer_PeerPingsButNeverReads_SendTimeoutDropsIt()
     {
-        using var server = new Identity();
-        using var client = new Identity();
         var options = TestOptions.Fast(o => o.SendTimeout = TimeSpan.FromSeconds(1));
-        await using var listener = new TcpChannelListener(server.Signer, Identity.Domain, options: options);
-        await using RawPeer raw = await RawPeer.ConnectAsync(listener.LocalEndPoint);
-        await raw.AuthenticateAsync(client);
-        await using TcpMessageConnection accepted = await listener.AcceptAsync();
+        await using var session = await RawSession.StartAsync(options);
+        var (raw, accepted) = session;
         using var stop = new CancellationTokenSource();
 
         // The peer keeps the idle timer happy with pings, but never reads a byte.
@@ -191,12 +183,8 @@ public sealed class TcpConnectionTests
     [Fact]
     public async Task PeerVanishes_ReceiveReturnsNullAndSendThrowsPeerUnavailable()
     {
-        using var server = new Identity();
-        using var client = new Identity();
-        await using var listener = new TcpChannelListener(server.Signer, Identity.Domain, options: TestOptions.Fast());
-        RawPeer raw = await RawPeer.ConnectAsync(listener.LocalEndPoint);
-        await raw.AuthenticateAsync(client);
-        await using TcpMessageConnection accepted = await listener.AcceptAsync();
+        await using var session = await RawSession.StartAsync();
+        var (raw, accepted) = session;
 
         await raw.DisposeAsync();
 

@@ -112,12 +112,8 @@ public sealed class TcpFramingTests
     [Fact]
     public async Task Receive_DeclaredLengthAboveMax_DropsPeerWithoutAllocatingIt()
     {
-        using var server = new Identity();
-        using var client = new Identity();
-        await using var listener = new TcpChannelListener(server.Signer, Identity.Domain, options: TestOptions.Fast());
-        await using RawPeer raw = await RawPeer.ConnectAsync(listener.LocalEndPoint);
-        await raw.AuthenticateAsync(client);
-        await using TcpMessageConnection accepted = await listener.AcceptAsync();
+        await using var session = await RawSession.StartAsync();
+        var (raw, accepted) = session;
         long before = GC.GetTotalAllocatedBytes(precise: true);
 
         byte[] bomb = new byte[FrameFormat.HeaderSize + 16];
@@ -129,20 +125,16 @@ public sealed class TcpFramingTests
         Assert.Equal(CloseReason.FrameTooLarge, accepted.CloseReason);
         Assert.True(allocated < 256L * 1024 * 1024, $"allocated {allocated} bytes after a 2 GiB length prefix");
         Assert.True(await raw.WaitForCloseAsync());
-        await Eventually.TrueAsync(() => listener.ConnectionCount == 0, "the slot is released");
+        await Eventually.TrueAsync(() => session.Listener.ConnectionCount == 0, "the slot is released");
     }
 
     [Fact]
     public async Task Receive_NeverEndingFrame_DroppedAfterFrameReadTimeout()
     {
-        using var server = new Identity();
-        using var client = new Identity();
         // The idle timeout is far away: only the per-frame timeout can cut this peer.
         var options = TestOptions.Fast(o => o.ReceiveIdleTimeout = TimeSpan.FromSeconds(30));
-        await using var listener = new TcpChannelListener(server.Signer, Identity.Domain, options: options);
-        await using RawPeer raw = await RawPeer.ConnectAsync(listener.LocalEndPoint);
-        await raw.AuthenticateAsync(client);
-        await using TcpMessageConnection accepted = await listener.AcceptAsync();
+        await using var session = await RawSession.StartAsync(options);
+        var (raw, accepted) = session;
         Task<ReadOnlyMemory<byte>?> receive = accepted.ReceiveAsync().AsTask();
 
         byte[] header = new byte[FrameFormat.HeaderSize];
@@ -169,12 +161,8 @@ public sealed class TcpFramingTests
     [Fact]
     public async Task Receive_UnknownFrameKind_DropsPeer()
     {
-        using var server = new Identity();
-        using var client = new Identity();
-        await using var listener = new TcpChannelListener(server.Signer, Identity.Domain, options: TestOptions.Fast());
-        await using RawPeer raw = await RawPeer.ConnectAsync(listener.LocalEndPoint);
-        await raw.AuthenticateAsync(client);
-        await using TcpMessageConnection accepted = await listener.AcceptAsync();
+        await using var session = await RawSession.StartAsync();
+        var (raw, accepted) = session;
 
         await raw.SendFrameAsync(FrameKind.Data, "ok"u8);
         await raw.SendRawAsync([0, 0, 0, 1, 0x7f, 0]);
@@ -187,14 +175,10 @@ public sealed class TcpFramingTests
     [Fact]
     public async Task Receive_HandshakeFrameAfterHandshake_DropsPeer()
     {
-        using var server = new Identity();
-        using var client = new Identity();
-        await using var listener = new TcpChannelListener(server.Signer, Identity.Domain, options: TestOptions.Fast());
-        await using RawPeer raw = await RawPeer.ConnectAsync(listener.LocalEndPoint);
-        await raw.AuthenticateAsync(client);
-        await using TcpMessageConnection accepted = await listener.AcceptAsync();
+        await using var session = await RawSession.StartAsync();
+        var (raw, accepted) = session;
 
-        await raw.SendHelloAsync(client.Address);
+        await raw.SendHelloAsync(session.Client.Address);
 
         Assert.Null(await accepted.ReceiveAsync());
         Assert.Equal(CloseReason.ProtocolViolation, accepted.CloseReason);
@@ -203,12 +187,8 @@ public sealed class TcpFramingTests
     [Fact]
     public async Task Receive_PingsFromPeer_AnsweredAndNeverSurfaced()
     {
-        using var server = new Identity();
-        using var client = new Identity();
-        await using var listener = new TcpChannelListener(server.Signer, Identity.Domain, options: TestOptions.Fast());
-        await using RawPeer raw = await RawPeer.ConnectAsync(listener.LocalEndPoint);
-        await raw.AuthenticateAsync(client);
-        await using TcpMessageConnection accepted = await listener.AcceptAsync();
+        await using var session = await RawSession.StartAsync();
+        var (raw, accepted) = session;
 
         await raw.SendFrameAsync(FrameKind.Ping, []);
         await raw.SendFrameAsync(FrameKind.Pong, []);

@@ -13,6 +13,7 @@ internal sealed partial class ChannelMachine
             throw new ArgumentOutOfRangeException(nameof(amount), "a payment must be positive");
         }
 
+        var started = _engine.Time.GetTimestamp();
         var payment = new PendingPayment(amount);
         await LockedAsync(async () =>
         {
@@ -48,7 +49,9 @@ internal sealed partial class ChannelMachine
         // Cancelling withdraws the payment if it is still queued. Once proposed it may still
         // complete: the caller stops waiting, and PaymentSent reports the outcome.
         using var registration = cancellationToken.Register(() => _ = CancelQueuedAsync(payment));
-        return await payment.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var receipt = await payment.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        _engine.Metrics.PaymentSent(amount, _engine.Time.GetElapsedTime(started));
+        return receipt;
     }
 
     /// <summary>Proposes the final state and waits until it is fully signed and durable.</summary>
@@ -62,9 +65,9 @@ internal sealed partial class ChannelMachine
             }
 
             ChannelPhases.Ensure(Id, _record.Phase, ChannelPhase.Active, ChannelPhase.Closing);
-            _pendingClose ??= new TaskCompletionSource<SignedState>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var close = _pendingClose ??= new TaskCompletionSource<SignedState>(TaskCreationOptions.RunContinuationsAsynchronously);
             await StartNextAsync().ConfigureAwait(false);
-            return _pendingClose.Task;
+            return close.Task; // StartNextAsync may already have failed and cleared it (KeyInUse)
         }, cancellationToken).ConfigureAwait(false);
         return await done.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -97,6 +100,12 @@ internal sealed partial class ChannelMachine
     /// <summary>If idle and in sync, proposes the next state: all queued payments coalesced, or the close.</summary>
     private async Task StartNextAsync()
     {
+        if (_engine.KeyInUse)
+        {
+            FailQueuedKeyInUse();
+            return;
+        }
+
         if (_inflight is not null || _awaitingConfirm || _behindPeer || !_synced || _link is null || Latest is null)
         {
             return;

@@ -48,8 +48,9 @@ internal sealed partial class ChannelMachine
             }
 
             await EnsureAcceptableAsync(state).ConfigureAwait(false);
+            EnsureKeyNotInUse();
         }
-        catch (StateChannelException e) when (e.Code is ErrorCode.InvalidTransition or ErrorCode.WrongPhase or ErrorCode.InvalidParams or ErrorCode.FallenBehind)
+        catch (StateChannelException e) when (e.Code is ErrorCode.InvalidTransition or ErrorCode.WrongPhase or ErrorCode.InvalidParams or ErrorCode.FallenBehind or ErrorCode.KeyInUse)
         {
             StateChannels.Log.Rejecting(Log, Id, state.Version, e.Message);
             await SendAsync(new RejectUpdate(Id, state.Version, e.Code, Truncate(e.Message))).ConfigureAwait(false);
@@ -158,12 +159,14 @@ internal sealed partial class ChannelMachine
         }
 
         _behindPeer = false;
-        await PersistAsync(_record with { Latest = full, LastSigned = lastSigned, Phase = phase, FallenBehind = false }, full)
-            .ConfigureAwait(false);
+        await PersistAsync(
+            _record with { Latest = full, LastSigned = lastSigned, Phase = phase, FallenBehind = false },
+            wasFallenBehind && !await HistoryCanTakeAsync(full).ConfigureAwait(false) ? null : full).ConfigureAwait(false);
 
         var after = TransitionRules.BalanceOf(full.State, Me);
         if (hadLatest && after > before)
         {
+            _engine.Metrics.PaymentReceived(after - before);
             _engine.Events.Publish(new PaymentReceived(Id, full.State.Version, after - before, after));
         }
 
@@ -173,6 +176,24 @@ internal sealed partial class ChannelMachine
         }
 
         OnFullySigned(full);
+    }
+
+    /// <summary>
+    /// Whether the history can take <paramref name="full"/>: not when it holds an unreadable or
+    /// different copy at that version — the untrusted copy a fallen-behind channel was loaded with
+    /// (C10). Appending would then fail and the channel could never sync; the record carries the
+    /// verified state instead, and disputes use the record.
+    /// </summary>
+    private async Task<bool> HistoryCanTakeAsync(SignedState full)
+    {
+        try
+        {
+            return await _engine.Store.GetStateAsync(Id, full.State.Version).ConfigureAwait(false) is not { } stored || stored == full;
+        }
+        catch (StateChannelException e) when (e.Code == ErrorCode.StorageFailure)
+        {
+            return false;
+        }
     }
 
     private void AwaitConfirm(ulong version)

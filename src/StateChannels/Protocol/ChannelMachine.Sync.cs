@@ -65,6 +65,7 @@ internal sealed partial class ChannelMachine
     /// </summary>
     private async Task HandleReestablishAsync(Reestablish m, IPeerLink from)
     {
+        _engine.Metrics.Reestablished();
         if (m.Latest is { } theirs)
         {
             if (!IsValidFull(theirs, out var why))
@@ -80,6 +81,17 @@ internal sealed partial class ChannelMachine
                 {
                     // Our key signed two states at one version: another instance is using it (F3).
                     RaiseEquivocation(theirs.State.Version, "our key signed a different state at this version");
+                    KeyUsedElsewhere(theirs.State.Version, "our key signed a different state at this version");
+                }
+                else if (!_record.FallenBehind && !(_record.LastSigned?.State.Version >= theirs.State.Version))
+                {
+                    // Our signature on a version above every one this store recorded signing: our
+                    // intent is durable before any signature of ours leaves, so another instance
+                    // signed it (F3) — unless the store is known to be behind (a restored backup,
+                    // a record that failed verification), which is marked FallenBehind.
+                    KeyUsedElsewhere(
+                        theirs.State.Version,
+                        $"our signature is on version {theirs.State.Version}; this store never signed above {(_record.LastSigned is { } l ? l.State.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) : "nothing")}");
                 }
 
                 if (_inflight is { } p && p.State.Version <= theirs.State.Version)

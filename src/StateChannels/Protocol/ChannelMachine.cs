@@ -95,6 +95,7 @@ internal sealed partial class ChannelMachine
 
     private Signature SignOnce(ChannelState state, Hash32 digest)
     {
+        EnsureKeyNotInUse();
         // Sign-once (invariant 1): never a second state at a version we signed, never a lower version.
         if (_record.LastSigned is { } last)
         {
@@ -112,7 +113,9 @@ internal sealed partial class ChannelMachine
             }
         }
 
-        return _engine.Signer.SignState(_record.Domain, state);
+        var signature = _engine.Signer.SignState(_record.Domain, state);
+        _engine.Metrics.StateSigned();
+        return signature;
     }
 
     private bool VerifyPeer(Hash32 digest, Signature signature) =>

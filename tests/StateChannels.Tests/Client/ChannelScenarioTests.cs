@@ -256,6 +256,47 @@ public sealed class ChannelScenarioTests : IAsyncLifetime
         AssertConverged(a, b, 997, 1_003);
     }
 
+    /// <summary>THREATS D4: the link goes down just before, or just after, each message type is sent.</summary>
+    [Theory]
+    [InlineData("Propose", true)]
+    [InlineData("Propose", false)]
+    [InlineData("Accept", true)]
+    [InlineData("Accept", false)]
+    [InlineData("Confirm", true)]
+    [InlineData("Confirm", false)]
+    [InlineData("Reestablish", true)]
+    [InlineData("Reestablish", false)]
+    public async Task Transport_DisconnectAroundEachMessage_ConvergesAfterReconnect(string message, bool before)
+    {
+        var type = Enum.Parse<MessageType>(message);
+        var (a, b) = await OpenAsync();
+        if (before)
+        {
+            _link.Faults.DisconnectBeforeNext(Is(type));
+        }
+        else
+        {
+            _link.Faults.DisconnectAfterNext(Is(type));
+        }
+
+        var first = a.PayAsync(5);
+        var second = b.PayAsync(2);
+        if (type == MessageType.Reestablish)
+        {
+            await ReconnectAsync(); // the next reestablish is the one on this reconnect
+        }
+
+        await WaitUntilAsync(() => !_link.IsConnected);
+        await ReconnectAsync();
+        await Task.WhenAll(first, second).WaitAsync(Limit);
+        await WaitUntilAsync(() => a.Latest!.State.Version == b.Latest!.State.Version);
+        AssertConverged(a, b, 997, 1_003);
+        await AssertOneStatePerVersionAsync(a.Id);
+        await a.PayAsync(1).WaitAsync(Limit);
+        await WaitUntilAsync(() => b.Latest!.State.Version == a.Latest!.State.Version);
+        AssertConverged(a, b, 996, 1_004);
+    }
+
     [Fact]
     public async Task Transport_RandomDropsDuplicatesReorders_ConvergesWithConservedBalances()
     {

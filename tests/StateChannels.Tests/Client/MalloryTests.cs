@@ -176,4 +176,55 @@ public sealed class MalloryTests : IAsyncLifetime
         var record = await _bob.Store.GetChannelAsync(_id);
         Assert.Equal(first, record!.LastSigned!.State);
     }
+
+    [Fact]
+    public async Task Reestablish_PeerSignedAnotherStateAtOurLatestVersion_EquivocationAlarmedFirstKept()
+    {
+        var before = await PayBobAsync(10);
+        var s = before.State;
+        using var stop = new CancellationTokenSource(Limit);
+        var alarm = FirstEventAsync<EquivocationDetected>(_bob.Client, stop.Token);
+
+        // Mallory signs a second, different state at Bob's latest version (more money to herself)
+        // and presents it as her pending state after a "reconnect".
+        var other = s with { Balance0 = s.Balance0 + 5, Balance1 = s.Balance1 - 5 };
+        await SendAsync(new Reestablish(_id, null, other, Sign(other)));
+
+        var e = await alarm;
+        Assert.Equal(_id, e.ChannelId);
+        Assert.Equal(s.Version, e.Version);
+        Assert.Equal(before, Bob.Latest);
+        var record = await _bob.Store.GetChannelAsync(_id);
+        Assert.Equal(before, record!.Latest);
+        Assert.Equal(s, record.LastSigned!.State);
+    }
+
+    /// <summary>Subscribes now (before the caller acts) and completes with the first event of type <typeparamref name="T"/>.</summary>
+    internal static Task<T> FirstEventAsync<T>(StateChannelClient client, CancellationToken cancellationToken)
+        where T : ChannelEvent
+    {
+        // GetAsyncEnumerator + the first MoveNextAsync run synchronously up to the first wait,
+        // which registers the reader before this method returns.
+        var events = client.EventsAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var first = events.MoveNextAsync();
+        return WaitAsync(events, first);
+
+        static async Task<T> WaitAsync(IAsyncEnumerator<ChannelEvent> events, ValueTask<bool> next)
+        {
+            await using (events)
+            {
+                while (await next)
+                {
+                    if (events.Current is T t)
+                    {
+                        return t;
+                    }
+
+                    next = events.MoveNextAsync();
+                }
+            }
+
+            throw new InvalidOperationException("event stream ended");
+        }
+    }
 }

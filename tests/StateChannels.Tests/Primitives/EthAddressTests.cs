@@ -72,6 +72,22 @@ public class EthAddressTests
         }
     }
 
+    /// <summary>THREATS E4: characters that look like hex digits, or vanish on screen, are not hex digits.</summary>
+    [Theory]
+    [InlineData("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beae\uFF44")] // fullwidth d
+    [InlineData("0x5aaeb6053f3e94c9b9a09f33669435e7ef1bea\u0661d")] // Arabic-Indic one
+    [InlineData("0x5\u0430aeb6053f3e94c9b9a09f33669435e7ef1beaed")] // Cyrillic a, 40 "digits" with it
+    [InlineData("0x5aaeb6053f3e94c9b9a09f33669435e7ef1bea\u200Bd")] // zero-width space
+    [InlineData("\uFF100x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed")] // fullwidth 0 before the prefix
+    [InlineData("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beae\0")] // NUL in place of a digit
+    [InlineData("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beae\u0130")] // dotted capital I (case-folding trap)
+    public void TryParse_LookalikeCharacters_ReturnsFalse(string text)
+    {
+        Assert.False(EthAddress.TryParse(text, out _));
+        var e = Assert.Throws<StateChannelException>(() => EthAddress.Parse(text));
+        Assert.Equal(ErrorCode.InvalidFormat, e.Code);
+    }
+
     [Fact]
     public void Zero_IsZero_FormatsAsZeros()
     {

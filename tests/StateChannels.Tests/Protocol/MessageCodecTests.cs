@@ -168,6 +168,21 @@ public sealed class MessageCodecTests
         Assert.True(System.Text.Encoding.UTF8.GetByteCount(decoded.Reason) < RejectUpdate.MaxReasonBytes);
     }
 
+    /// <summary>THREATS E4: a reason cut inside a surrogate pair (as <c>reason[..n]</c> does) or carrying lone surrogates still goes out as valid UTF-8.</summary>
+    [Theory]
+    [InlineData("refused \uD83D")] // high surrogate alone at the end: a pair cut in half
+    [InlineData("\uDE00 refused")] // low surrogate alone at the start
+    [InlineData("a\uD83Db\uDE00c")] // both halves, apart
+    public void Encode_ReasonWithLoneSurrogate_EncodesValidUtf8(string reason)
+    {
+        var bytes = MessageCodec.Encode(new RejectUpdate(ChannelId.FromBytes(new byte[32]), 1, ErrorCode.InvalidTransition, reason));
+        var decoded = (RejectUpdate)MessageCodec.Decode(bytes);
+        var strict = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        Assert.Equal(decoded.Reason, strict.GetString(strict.GetBytes(decoded.Reason)));
+        Assert.DoesNotContain(decoded.Reason, char.IsSurrogate);
+        Assert.Contains('\uFFFD', decoded.Reason);
+    }
+
     [Fact]
     public void Decode_ReestablishWithStateOfAnotherChannel_Rejected()
     {

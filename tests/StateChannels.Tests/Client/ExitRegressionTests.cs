@@ -1,0 +1,136 @@
+using Microsoft.Extensions.Time.Testing;
+using StateChannels.Protocol;
+using StateChannels.Testing;
+using StateChannels.Tests.Support;
+
+namespace StateChannels.Tests.Client;
+
+/// <summary>
+/// Regressions found by the lifecycle tests on anvil (tests/StateChannels.Integration.Tests/Lifecycle),
+/// reproduced on the simulated chain: payments must not outlive the channel's active life, and a
+/// peer that never funds must cost us nothing but the refund's gas.
+/// </summary>
+public sealed class ExitRegressionTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
+    private readonly FakeTimeProvider _blockTime = new(DateTimeOffset.UtcNow);
+    private readonly SimulatedChain _chain;
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    public ExitRegressionTests() =>
+        _chain = new SimulatedChain(new Eip712Domain(31337, EthAddress.Parse("0x5FbDB2315678afecb367f032d93F642f64180aa3")), _blockTime);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var o in _owned)
+        {
+            await o.DisposeAsync();
+        }
+    }
+
+    private static Func<InMemoryFrame, bool> Is(MessageType type) => f => f.Payload.Span[1] == (byte)type;
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var until = DateTime.UtcNow + Limit;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < until, "condition not reached in time");
+            await Task.Delay(5);
+        }
+    }
+
+    private async Task<Party> PartyAsync(string name, StateChannelClientOptions? options = null)
+    {
+        var party = await Party.CreateAsync(name, _chain, options: options, clientTime: TimeProvider.System);
+        _owned.Add(party);
+        return party;
+    }
+
+    [Fact]
+    public async Task ForceClose_PaymentsInFlightAndQueued_FailWithWrongPhaseInsteadOfWaitingForever()
+    {
+        var alice = await PartyAsync("alice");
+        var bob = await PartyAsync("bob");
+        var link = Party.Connect(alice, bob);
+        var a = await alice.Client.OpenChannelAsync(bob.Address, 1_000, 1_000).WaitAsync(Limit);
+        await a.PayAsync(10).WaitAsync(Limit);
+
+        // Bob's answer to the next proposal is lost: one payment in flight, one queued behind it.
+        link.Faults.DropNext(Is(MessageType.Accept));
+        var inFlight = a.PayAsync(20);
+        var queued = a.PayAsync(30);
+        await WaitUntilAsync(() => link.Faults.Applied.Count > 0);
+
+        var forceClose = a.ForceCloseAsync();
+        await WaitUntilAsync(() => a.Phase == ChannelPhase.Disputed);
+        Assert.Equal(ErrorCode.WrongPhase, (await Assert.ThrowsAsync<StateChannelException>(() => inFlight.WaitAsync(Limit))).Code);
+        Assert.Equal(ErrorCode.WrongPhase, (await Assert.ThrowsAsync<StateChannelException>(() => queued.WaitAsync(Limit))).Code);
+
+        _blockTime.Advance(TimeSpan.FromHours(2));
+        await forceClose.WaitAsync(Limit);
+        Assert.Equal(new Amount(990), _chain.BalanceOf(alice.Address, EthAddress.Zero));
+        Assert.Equal(new Amount(1_010), _chain.BalanceOf(bob.Address, EthAddress.Zero));
+    }
+
+    [Fact]
+    public async Task FundingTimeout_PeerNeverFunds_VersionZeroRegisteredAndDepositRefundedExactly()
+    {
+        var options = Party.FastOptions();
+        options.FundingTimeout = TimeSpan.FromMilliseconds(300);
+        var alice = await PartyAsync("alice", options);
+        using var bobKey = PrivateKey.Create();
+        await using var bob = await StateChannelClient.CreateAsync(
+            Party.FastOptions(), new PrivateKeySigner(bobKey), new InMemoryChannelStore(), new NeverFunds(_chain.For(bobKey.Address)));
+        var pair = InMemoryTransport.CreatePair(alice.Address, bobKey.Address);
+        alice.Serve(pair.First);
+        using var stopBob = new CancellationTokenSource();
+        var bobRun = bob.RunConnectionAsync(pair.Second, stopBob.Token);
+
+        var e = await Assert.ThrowsAsync<StateChannelException>(
+            () => alice.Client.OpenChannelAsync(bobKey.Address, 700, 300).WaitAsync(Limit));
+        Assert.Equal(ErrorCode.Timeout, e.Code);
+        var channel = Assert.Single(alice.Client.Channels);
+
+        // The refund started by itself: version 0 is registered; after the deadline the watcher concludes.
+        await WaitUntilAsync(() => channel.Phase == ChannelPhase.Disputed);
+        var view = await _chain.For(alice.Address).GetChannelAsync(channel.Params);
+        Assert.Equal(0UL, view.RegisteredVersion);
+        Assert.Equal(new Amount(700), view.Held0);
+        Assert.Equal(Amount.Zero, view.Held1);
+
+        _blockTime.Advance(TimeSpan.FromHours(2));
+        await alice.Client.WatchOnceAsync(CancellationToken.None);
+        Assert.Equal(ChannelPhase.Closed, channel.Phase);
+        Assert.Equal(new Amount(700), _chain.BalanceOf(alice.Address, EthAddress.Zero));
+        Assert.Equal(Amount.Zero, _chain.BalanceOf(bobKey.Address, EthAddress.Zero));
+        await stopBob.CancelAsync();
+        await bobRun;
+    }
+
+    /// <summary>A peer that signs version 0 and then never deposits.</summary>
+    private sealed class NeverFunds(IAdjudicator inner) : IAdjudicator
+    {
+        public Eip712Domain Domain => inner.Domain;
+
+        public ValueTask DepositAsync(ChannelParams channel, int index, Amount expectedHeld, Amount amount, CancellationToken cancellationToken = default) =>
+            ValueTask.CompletedTask;
+
+        public ValueTask<OnChainChannel> GetChannelAsync(ChannelParams channel, CancellationToken cancellationToken = default) =>
+            inner.GetChannelAsync(channel, cancellationToken);
+
+        public ValueTask CloseAsync(ChannelParams channel, SignedState finalState, CancellationToken cancellationToken = default) =>
+            inner.CloseAsync(channel, finalState, cancellationToken);
+
+        public ValueTask RegisterAsync(ChannelParams channel, SignedState state, CancellationToken cancellationToken = default) =>
+            inner.RegisterAsync(channel, state, cancellationToken);
+
+        public ValueTask ConcludeAsync(ChannelParams channel, CancellationToken cancellationToken = default) =>
+            inner.ConcludeAsync(channel, cancellationToken);
+
+        public ValueTask WithdrawAsync(EthAddress asset, CancellationToken cancellationToken = default) =>
+            inner.WithdrawAsync(asset, cancellationToken);
+    }
+}
