@@ -36,7 +36,10 @@ internal sealed partial class TransactionManager
     private readonly ITransactionJournal _journal;
     private readonly string _prefix;
     private readonly SemaphoreSlim _accountLock;
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _keyLocks = new(StringComparer.Ordinal);
+
+    // One lock per journaled operation, process-wide (keyed with the chain and account prefix): the
+    // record of an operation has one writer at a time, whichever adjudicator instance runs it.
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> KeyLocks = new(StringComparer.Ordinal);
 
     public TransactionManager(Web3 web3, PrivateKey key, ulong chainId, EthereumAdjudicatorOptions options, ITransactionJournal? journal)
     {
@@ -108,7 +111,7 @@ internal sealed partial class TransactionManager
     public async Task<TransactionReceipt> SendAsync(TxRequest request, CancellationToken cancellationToken)
     {
         request = request with { Key = FitKey(_prefix, request.Key) };
-        var gate = _keyLocks.GetOrAdd(request.Key, _ => new SemaphoreSlim(1, 1));
+        var gate = KeyLocks.GetOrAdd(_prefix + request.Key, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
