@@ -174,7 +174,7 @@ public sealed partial class EthereumAdjudicator
     {
         var message = new AdjudicatorBindings.WithdrawFunction { Asset = asset.ToString() };
         await SendAsync(
-            "Adjudicator.withdraw", $"withdraw/{asset}", oneShot: false, message, BigInteger.Zero, deadline: null, cancellationToken)
+            "Adjudicator.withdraw", $"withdraw/{Domain.Adjudicator}/{asset}", oneShot: false, message, BigInteger.Zero, deadline: null, cancellationToken)
             .ConfigureAwait(false);
     }
 

@@ -182,45 +182,6 @@ internal sealed partial class TransactionManager
     }
 
     /// <summary>
-    /// Replaces the current attempt by one at the same nonce with higher fees (journaled first). Returns
-    /// the record to go on with and the time to wait before the next bump.
-    /// </summary>
-    private async Task<(TxRecord Record, TimeSpan NextBump)> BumpAsync(TxRecord record, CancellationToken cancellationToken)
-    {
-        var (fresh, chainTime) = await SuggestFeesAsync(cancellationToken).ConfigureAwait(false);
-        var remaining = record.Deadline - chainTime;
-        var next = FeePolicy.BumpInterval(remaining, _options.FeeBumpInterval, _options.PollInterval);
-        var cap = _options.MaxFeePerGas.ToBigInteger();
-        var fees = FeePolicy.Bump(record.Latest.Fees, fresh, remaining, _options.FeeBumpInterval, cap);
-        if (fees is not { } bumped || record.Attempts.Count >= TxRecordCodec.MaxAttempts)
-        {
-            Log.BumpAtCap(_options.Logger, record.Operation, record.Latest.Hash.ToString(), (ulong)BigInteger.Min(cap, ulong.MaxValue));
-            return (record, next);
-        }
-
-        var latest = record.Latest;
-        var attempt = Sign(latest.Nonce, bumped, record.GasLimit, record.To, record.Value, record.Data);
-        var candidate = record with { Attempts = [.. record.Attempts, attempt] };
-        await SaveAsync(candidate).ConfigureAwait(false);
-        Signed?.Invoke(record.Operation, attempt);
-        var outcome = await BroadcastAsync(record.Operation, attempt).ConfigureAwait(false);
-        if (outcome.Kind is BroadcastKind.Accepted or BroadcastKind.Unknown)
-        {
-            Log.Replaced(
-                _options.Logger, record.Operation, latest.Hash.ToString(), attempt.Hash.ToString(), attempt.Nonce,
-                bumped.MaxFeePerGas.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                bumped.MaxPriorityFeePerGas.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            return (candidate, next);
-        }
-
-        // Refused, so it can never be mined: forget it. A nonce taken by someone else shows up in the
-        // next keep-alive (the node no longer knows our transaction) and is handled there.
-        Log.ReplacementRefused(_options.Logger, record.Operation, attempt.Hash.ToString(), outcome.Message ?? outcome.Kind.ToString());
-        await SaveAsync(record).ConfigureAwait(false);
-        return (record, next);
-    }
-
-    /// <summary>
     /// Makes sure the node has our current attempt: re-broadcasts it when the node does not know it;
     /// when its nonce was used by someone else, re-signs at a fresh nonce. BumpNow: the node dropped it
     /// for a fee below the base fee, so the caller should bid more at once.

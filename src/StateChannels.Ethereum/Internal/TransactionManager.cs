@@ -36,7 +36,10 @@ internal sealed partial class TransactionManager
     private readonly ITransactionJournal _journal;
     private readonly string _prefix;
     private readonly SemaphoreSlim _accountLock;
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _keyLocks = new(StringComparer.Ordinal);
+
+    // One lock per journaled operation, process-wide (keyed with the chain and account prefix): the
+    // record of an operation has one writer at a time, whichever adjudicator instance runs it.
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> KeyLocks = new(StringComparer.Ordinal);
 
     public TransactionManager(Web3 web3, PrivateKey key, ulong chainId, EthereumAdjudicatorOptions options, ITransactionJournal? journal)
     {
@@ -107,11 +110,18 @@ internal sealed partial class TransactionManager
     /// </summary>
     public async Task<TransactionReceipt> SendAsync(TxRequest request, CancellationToken cancellationToken)
     {
-        var gate = _keyLocks.GetOrAdd(request.Key, _ => new SemaphoreSlim(1, 1));
+        request = request with { Key = FitKey(_prefix, request.Key) };
+        var gate = KeyLocks.GetOrAdd(_prefix + request.Key, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var record = await LoadAsync(_prefix + request.Key, cancellationToken).ConfigureAwait(false);
+            if (record is not null && record.To != request.To)
+            {
+                throw new InvalidOperationException(
+                    $"{request.Operation}: the idempotency key {request.Key} is journaled for a call to {record.To}, not {request.To}.");
+            }
+
             if (record is { Status: TxStatus.Pending } || (record is { Status: TxStatus.Confirmed } && request.OneShot))
             {
                 Log.Resuming(_options.Logger, request.Operation, record.Latest.Hash.ToString(), record.Latest.Nonce, record.Status.ToString());
@@ -131,6 +141,22 @@ internal sealed partial class TransactionManager
         {
             gate.Release();
         }
+    }
+
+    /// <summary>
+    /// The key as journaled: unchanged when it fits <see cref="ITransactionJournal.MaxKeyLength"/> with our
+    /// prefix, else its readable start and the Keccak-256 of the whole key (e.g. a deposit of a huge amount).
+    /// </summary>
+    internal static string FitKey(string prefix, string key)
+    {
+        if (prefix.Length + key.Length <= ITransactionJournal.MaxKeyLength)
+        {
+            return key;
+        }
+
+        var hash = Keccak.Hash(System.Text.Encoding.UTF8.GetBytes(key)).ToString();
+        var room = ITransactionJournal.MaxKeyLength - prefix.Length - hash.Length - 1;
+        return string.Concat(key.AsSpan(0, Math.Max(0, Math.Min(room, key.Length))), "#", hash);
     }
 
     /// <summary>Estimates, prices, takes a nonce, signs, journals and broadcasts a new transaction.</summary>

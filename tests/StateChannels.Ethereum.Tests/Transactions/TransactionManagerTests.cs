@@ -271,4 +271,78 @@ public sealed class TransactionManagerTests(AnvilFixture fx, ITestOutputHelper o
         Assert.True(attempts[1].Fees.MaxPriorityFeePerGas * 10 >= attempts[0].Fees.MaxPriorityFeePerGas * 15, "an urgent bump is +50%");
         Assert.Equal(2UL, (await refuter.GetChannelAsync(channel)).RegisteredVersion);
     }
+
+    [Fact]
+    public async Task SendAsync_TwoInstancesOfOneAccountSendConcurrently_AllLandWithContiguousNonces()
+    {
+        var key = fx.Keys[7];
+        var n0 = await NonceAsync(fx.Node, key.Address);
+        var first = await fx.ConnectAsync(key);
+        var second = await fx.ConnectAsync(key, journal: new InMemoryChannelStore());
+        var signed = new System.Collections.Concurrent.ConcurrentQueue<TxAttempt>();
+        first.Transactions.Signed = (_, attempt) => signed.Enqueue(attempt);
+        second.Transactions.Signed = (_, attempt) => signed.Enqueue(attempt);
+        var channels = Enumerable.Range(0, 8).Select(_ => AnvilFixture.NewChannel(_alice.Address, _bob.Address, 1_000, 1_000)).ToList();
+
+        await Task.WhenAll(channels.Select((channel, i) => (i % 2 == 0 ? first : second).DepositAsync(channel, 0, Amount.Zero, 1_000).AsTask()));
+
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => n0 + (ulong)i), signed.Select(s => s.Nonce).Order());
+        Assert.Equal(n0 + 8, await NonceAsync(fx.Node, key.Address));
+        foreach (var channel in channels)
+        {
+            Assert.Equal(new Amount(1_000), (await first.GetChannelAsync(channel)).Held0);
+        }
+    }
+
+    [Fact]
+    public async Task SendAsync_AbandonedEarlierTransactionBlocksOurNonce_IsBumpedAlongAndBothLand()
+    {
+        var key = fx.Keys[8];
+        var abandoned = AnvilFixture.NewChannel(_alice.Address, _bob.Address, 1_000, 1_000);
+        var waiting = AnvilFixture.NewChannel(_alice.Address, _bob.Address, 1_000, 1_000);
+        var options = AnvilFixture.FastOptions();
+        options.FeeBumpInterval = TimeSpan.FromMilliseconds(300);
+        options.Logger = new TestOutputLogger(output);
+        var adjudicator = await fx.ConnectAsync(key, options, new InMemoryChannelStore());
+        var signed = RecordSigned(adjudicator);
+        var n0 = await NonceAsync(fx.Node, key.Address);
+        await fx.Node.RpcAsync("evm_setAutomine", false);
+        Task deposit;
+        try
+        {
+            // The first deposit's caller gives up; its transaction stays in the mempool at nonce n0.
+            using (var cts = new CancellationTokenSource())
+            {
+                var first = adjudicator.DepositAsync(abandoned, 0, Amount.Zero, 1_000, cts.Token).AsTask();
+                await WaitPendingAsync(fx.Node, key.Address, n0 + 1);
+                await cts.CancelAsync();
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+            }
+
+            // The second one (nonce n0 + 1) cannot be mined before it: its bumps carry the first one along.
+            deposit = adjudicator.DepositAsync(waiting, 0, Amount.Zero, 1_000).AsTask();
+            await UntilAsync(() => signed.Count(a => a.Nonce == n0) >= 2 || deposit.IsCompleted);
+            Assert.False(deposit.IsCompleted, deposit.Exception?.ToString());
+        }
+        finally
+        {
+            await fx.Node.RpcAsync("evm_setAutomine", true);
+            await fx.Node.MineAsync();
+        }
+
+        await deposit.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var atN0 = signed.Where(a => a.Nonce == n0).ToArray();
+        Assert.True(atN0[1].Fees.MaxFeePerGas * 1000 >= atN0[0].Fees.MaxFeePerGas * 1125);
+        var minedAtN0 = 0;
+        foreach (var attempt in atN0)
+        {
+            minedAtN0 += await IsMinedAsync(fx.Node, attempt.Hash) ? 1 : 0;
+        }
+
+        Assert.Equal(1, minedAtN0);
+        Assert.Equal(n0 + 2, await NonceAsync(fx.Node, key.Address));
+        Assert.Equal(new Amount(1_000), (await adjudicator.GetChannelAsync(abandoned)).Held0);
+        Assert.Equal(new Amount(1_000), (await adjudicator.GetChannelAsync(waiting)).Held0);
+    }
 }

@@ -129,3 +129,30 @@ public sealed class TxRecordCodecTests
         ],
     };
 }
+
+/// <summary>Idempotency keys that would not fit the journal are shortened, uniquely and deterministically.</summary>
+public sealed class JournalKeyTests
+{
+    private const string Prefix = "eth-tx/31337/0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266/";
+
+    [Fact]
+    public void FitKey_ShortKey_Unchanged()
+    {
+        Assert.Equal("register/0x01/3", TransactionManager.FitKey(Prefix, "register/0x01/3"));
+    }
+
+    [Fact]
+    public void FitKey_LongKeys_FitAreStableAndDistinct()
+    {
+        var a = "deposit/0x" + new string('a', 64) + "/1/" + new string('9', 78) + "/" + new string('9', 78);
+        var b = a[..^1] + "8";
+
+        var fitA = TransactionManager.FitKey(Prefix, a);
+        var fitB = TransactionManager.FitKey(Prefix, b);
+
+        Assert.Equal(ITransactionJournal.MaxKeyLength, Prefix.Length + fitA.Length);
+        Assert.StartsWith("deposit/0x", fitA, StringComparison.Ordinal);
+        Assert.Equal(fitA, TransactionManager.FitKey(Prefix, a));
+        Assert.NotEqual(fitA, fitB);
+    }
+}
