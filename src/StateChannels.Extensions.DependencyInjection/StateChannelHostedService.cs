@@ -41,6 +41,6 @@ internal sealed partial class StateChannelHostedService(
         }
     }
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "state channel client {Address} started with {Channels} channels")]
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "state channel client {Address} started with {Channels} channels")]
     private static partial void ClientStarted(ILogger logger, EthAddress address, int channels);
 }
