@@ -34,6 +34,7 @@ public sealed class DisputeLifecycleTests(LifecycleChain chain, ITestOutputHelpe
         }
 
         LifecycleFigures.RecordTime("ETH: one payment, awaited before the next (mean of 100, TCP + LiteDB both sides)", clock.Elapsed / 100);
+        LifecycleChain.RecordStorageContext();
 
         var victimChannel = victim.Client.GetChannel(channel.Id);
         await EventuallyAsync(() => victimChannel.Latest?.State.Version == channel.Latest!.State.Version, "the victim has the latest state");

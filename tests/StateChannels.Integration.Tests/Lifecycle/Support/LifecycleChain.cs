@@ -51,7 +51,7 @@ public sealed class LifecycleChain : IAsyncLifetime
     /// the payment timings in the figures can be read against what the disk gave at that moment:
     /// each update makes several durable writes, and a shared CI machine's fsync varies a lot.
     /// </summary>
-    private static void RecordStorageContext()
+    public static void RecordStorageContext()
     {
         var path = Path.Combine(Path.GetTempPath(), "statechannels-fsync-" + Guid.NewGuid().ToString("N")[..8]);
         var page = new byte[4096];
