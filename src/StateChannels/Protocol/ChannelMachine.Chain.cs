@@ -34,8 +34,14 @@ internal sealed partial class ChannelMachine
         // Invariant 5: we only get here once version 0 is fully signed and durable.
         CrashPoints.Hit(CrashPoints.FundingV0Durable);
         var chain = _engine.Adjudicator;
+
+        // The funding timeout runs from version 0 becoming durable, not from this (re)start: a
+        // client restarted during funding must not push its deadline back each time. The record is
+        // written when version 0 is stored and seldom while funding, so its write time is that
+        // moment or later: the deadline may come late, never early.
+        var since = _record.UpdatedAt == default ? _engine.Time.GetUtcNow() : _record.UpdatedAt;
+        var deadline = since + _engine.Options.FundingTimeout;
         var mine = Me == 0 ? Params.Funding0 : Params.Funding1;
-        var deadline = _engine.Time.GetUtcNow() + _engine.Options.FundingTimeout;
         OnChainChannel? view;
         while ((view = await TryGetViewAsync().ConfigureAwait(false)) is null)
         {
@@ -45,7 +51,7 @@ internal sealed partial class ChannelMachine
         }
 
         var held = Me == 0 ? view.Held0 : view.Held1;
-        if (held < mine)
+        if (held < mine && _engine.Time.GetUtcNow() < deadline)
         {
             // expectedHeld makes a retried deposit (after a crash) revert instead of paying twice.
             try

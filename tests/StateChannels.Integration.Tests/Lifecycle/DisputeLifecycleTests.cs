@@ -34,6 +34,7 @@ public sealed class DisputeLifecycleTests(LifecycleChain chain, ITestOutputHelpe
         }
 
         LifecycleFigures.RecordTime("ETH: one payment, awaited before the next (mean of 100, TCP + LiteDB both sides)", clock.Elapsed / 100);
+        LifecycleChain.RecordStorageContext();
 
         var victimChannel = victim.Client.GetChannel(channel.Id);
         await EventuallyAsync(() => victimChannel.Latest?.State.Version == channel.Latest!.State.Version, "the victim has the latest state");
@@ -64,6 +65,49 @@ public sealed class DisputeLifecycleTests(LifecycleChain chain, ITestOutputHelpe
             (mallory, Funding0, latest.State.Balance0.ToBigInteger()),
             (victim, Funding1, latest.State.Balance1.ToBigInteger()));
         Assert.Equal(4 * LifecycleChain.Ether, latest.State.Balance0.ToBigInteger());
+    }
+
+    [Fact]
+    public async Task Watcher_VictimOfflineWhenMalloryRegisters_RestartsFromItsFileAndRefutesBeforeTheDeadline()
+    {
+        var mallory = await PartyAsync("mallory", EthAddress.Zero);
+        var victim = await PartyAsync("victim", EthAddress.Zero);
+        var start = await Chain.BlockNumberAsync();
+        var before = await HoldingsAsync(EthAddress.Zero, start, mallory, victim);
+        await ConnectAsync(mallory, victim);
+        var channel = await mallory.Client.OpenChannelAsync(victim.Address, Amount.FromWei(Funding0), Amount.FromWei(Funding1));
+        var versionZero = channel.Latest!;
+        for (var i = 0; i < 20; i++)
+        {
+            await channel.PayAsync(Amount.FromWei(LifecycleChain.Ether / 10));
+        }
+
+        var victimChannel = victim.Client.GetChannel(channel.Id);
+        await EventuallyAsync(() => victimChannel.Latest?.State.Version == 20UL, "the victim has the latest state");
+        var latest = victimChannel.Latest!;
+
+        // The victim goes offline; Mallory registers version 0 and half the challenge period passes.
+        await victim.StopAsync();
+        await mallory.StopAsync();
+        await mallory.Chain.RegisterAsync(channel.Params, versionZero);
+        await Chain.IncreaseTimeAsync(Challenge / 2);
+
+        // Back from its LiteDB file, the victim's watcher refutes with the stored latest state.
+        victim = await RestartAsync(victim, EthAddress.Zero);
+        victim.StartWatcher();
+        var refuted = await victim.WaitForEventAsync<DisputeRefuted>(e => e.ChannelId == channel.Id, Patience);
+        Assert.Equal(latest.State.Version, refuted.Refuted);
+        await Chain.IncreaseTimeAsync((Challenge / 2) + TimeSpan.FromSeconds(1));
+        await victim.WaitForEventAsync<ChannelClosed>(e => e.ChannelId == channel.Id, Patience);
+
+        var end = await Chain.BlockNumberAsync();
+        var after = await HoldingsAsync(EthAddress.Zero, end, mallory, victim);
+        var mined = await MinedSinceAsync(start + 1);
+        Assert.Single(mined, t => t.Operation == "refute" && t.From == victim.Address);
+        await AssertSettledAsync(
+            EthAddress.Zero, before, after, mined,
+            (mallory, Funding0, latest.State.Balance0.ToBigInteger()),
+            (victim, Funding1, latest.State.Balance1.ToBigInteger()));
     }
 
     [Theory]

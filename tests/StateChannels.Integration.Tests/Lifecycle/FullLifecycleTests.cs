@@ -70,6 +70,11 @@ public sealed class FullLifecycleTests(LifecycleChain chain, ITestOutputHelper o
         await EventuallyAsync(() => bobChannel.Latest?.State.Version == channel.Latest?.State.Version, "both sides on the same version");
         Assert.Equal(Amount.FromWei(final0), channel.MyBalance);
         Assert.Equal(Amount.FromWei(final1), bobChannel.MyBalance);
+        // The events tell the same story: every wei sent is reported once as sent and once as received.
+        Assert.Equal(sentByAlice, Sum<PaymentSent>(alice, e => e.Amount));
+        Assert.Equal(sentByBob, Sum<PaymentSent>(bob, e => e.Amount));
+        await EventuallyAsync(() => Sum<PaymentReceived>(bob, e => e.Amount) == sentByAlice, "Bob's PaymentReceived events add up");
+        await EventuallyAsync(() => Sum<PaymentReceived>(alice, e => e.Amount) == sentByBob, "Alice's PaymentReceived events add up");
         Output.WriteLine($"{2 * PaymentsEachWay} payments in {payments.Elapsed.TotalMilliseconds:F0} ms over {channel.Latest!.State.Version} versions");
 
         await channel.CloseAsync();
@@ -86,6 +91,10 @@ public sealed class FullLifecycleTests(LifecycleChain chain, ITestOutputHelper o
         Assert.DoesNotContain(mined, t => t.Operation.StartsWith("register", StringComparison.Ordinal));
         await AssertSettledAsync(asset, before, after, mined, (alice, funding0, final0), (bob, funding1, final1));
     }
+
+    private static BigInteger Sum<T>(LifecycleParty party, Func<T, Amount> amount)
+        where T : ChannelEvent =>
+        party.Events.OfType<T>().Aggregate(BigInteger.Zero, (sum, e) => sum + amount(e).ToBigInteger());
 
     private static async Task PayAllAsync(Channel channel, IEnumerable<BigInteger> amounts)
     {

@@ -110,6 +110,90 @@ public sealed class ExitRegressionTests : IAsyncLifetime
         await bobRun;
     }
 
+    [Fact]
+    public async Task FundingTimeout_ClientRestartedWhileFunding_DeadlineCountsFromVersionZeroNotFromTheRestart()
+    {
+        var clientTime = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var options = Party.FastOptions();
+        options.FundingTimeout = TimeSpan.FromHours(1);
+        using var aliceKey = PrivateKey.Create();
+        using var bobKey = PrivateKey.Create();
+        var store = new InMemoryChannelStore();
+        var crashed = new Crashable(_chain.For(aliceKey.Address));
+        await using var alice = await StateChannelClient.CreateAsync(options, new PrivateKeySigner(aliceKey), store, crashed, clientTime);
+        await using var bob = await StateChannelClient.CreateAsync(
+            Party.FastOptions(), new PrivateKeySigner(bobKey), new InMemoryChannelStore(), new NeverFunds(_chain.For(bobKey.Address)));
+        var pair = InMemoryTransport.CreatePair(aliceKey.Address, bobKey.Address);
+        using var stop = new CancellationTokenSource();
+        var runs = new[] { alice.RunConnectionAsync(pair.First, stop.Token), bob.RunConnectionAsync(pair.Second, stop.Token) };
+        var open = alice.OpenChannelAsync(bobKey.Address, 700, 300);
+        await WaitUntilAsync(() => alice.Channels.Any(c => c.Phase == ChannelPhase.Funding));
+        var id = alice.Channels.Single().Id;
+        var @params = alice.Channels.Single().Params;
+        await WaitUntilAsync(() => _chain.For(aliceKey.Address).GetChannelAsync(@params).AsTask().Result.Held0 == new Amount(700));
+
+        // Alice's process dies 50 minutes into funding and starts again from its store.
+        crashed.Crash();
+        await AdvanceAsync(clientTime, TimeSpan.FromMinutes(50));
+        Assert.Equal(ErrorCode.ChainRpcFailure, (await Assert.ThrowsAsync<StateChannelException>(() => open.WaitAsync(Limit))).Code);
+        await stop.CancelAsync();
+        await Task.WhenAll(runs);
+        await using var restarted = await StateChannelClient.CreateAsync(
+            options, new PrivateKeySigner(aliceKey), store, _chain.For(aliceKey.Address), clientTime);
+        var channel = restarted.GetChannel(id);
+        Assert.Equal(ChannelPhase.Funding, channel.Phase);
+
+        // 65 minutes after version 0 (15 after the restart) the hour is over: abort and refund.
+        await AdvanceAsync(clientTime, TimeSpan.FromMinutes(15));
+        await WaitUntilAsync(() => channel.Phase == ChannelPhase.Disputed);
+        Assert.Equal(0UL, (await _chain.For(aliceKey.Address).GetChannelAsync(@params)).RegisteredVersion);
+    }
+
+    /// <summary>
+    /// Moves the fake clock a minute at a time, letting real time pass in between, so that a
+    /// polling loop that was between two waits when a step happened still sees the next one.
+    /// </summary>
+    private static async Task AdvanceAsync(FakeTimeProvider clock, TimeSpan by)
+    {
+        for (var moved = TimeSpan.Zero; moved < by; moved += TimeSpan.FromMinutes(1))
+        {
+            clock.Advance(TimeSpan.FromMinutes(1));
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>The chain as a crashed process sees it: after <see cref="Crash"/>, every call fails.</summary>
+    private sealed class Crashable(IAdjudicator inner) : IAdjudicator
+    {
+        private volatile bool _crashed;
+
+        public Eip712Domain Domain => inner.Domain;
+
+        public void Crash() => _crashed = true;
+
+        public ValueTask DepositAsync(ChannelParams channel, int index, Amount expectedHeld, Amount amount, CancellationToken cancellationToken = default) =>
+            Alive() ? inner.DepositAsync(channel, index, expectedHeld, amount, cancellationToken) : throw Dead();
+
+        public ValueTask<OnChainChannel> GetChannelAsync(ChannelParams channel, CancellationToken cancellationToken = default) =>
+            Alive() ? inner.GetChannelAsync(channel, cancellationToken) : throw Dead();
+
+        public ValueTask CloseAsync(ChannelParams channel, SignedState finalState, CancellationToken cancellationToken = default) =>
+            Alive() ? inner.CloseAsync(channel, finalState, cancellationToken) : throw Dead();
+
+        public ValueTask RegisterAsync(ChannelParams channel, SignedState state, CancellationToken cancellationToken = default) =>
+            Alive() ? inner.RegisterAsync(channel, state, cancellationToken) : throw Dead();
+
+        public ValueTask ConcludeAsync(ChannelParams channel, CancellationToken cancellationToken = default) =>
+            Alive() ? inner.ConcludeAsync(channel, cancellationToken) : throw Dead();
+
+        public ValueTask WithdrawAsync(EthAddress asset, CancellationToken cancellationToken = default) =>
+            Alive() ? inner.WithdrawAsync(asset, cancellationToken) : throw Dead();
+
+        private bool Alive() => !_crashed;
+
+        private static StateChannelException Dead() => new(ErrorCode.ChainRpcFailure, "process crashed");
+    }
+
     /// <summary>A peer that signs version 0 and then never deposits.</summary>
     private sealed class NeverFunds(IAdjudicator inner) : IAdjudicator
     {

@@ -51,7 +51,7 @@ public sealed class LifecycleChain : IAsyncLifetime
     /// the payment timings in the figures can be read against what the disk gave at that moment:
     /// each update makes several durable writes, and a shared CI machine's fsync varies a lot.
     /// </summary>
-    private static void RecordStorageContext()
+    public static void RecordStorageContext()
     {
         var path = Path.Combine(Path.GetTempPath(), "statechannels-fsync-" + Guid.NewGuid().ToString("N")[..8]);
         var page = new byte[4096];
@@ -81,12 +81,12 @@ public sealed class LifecycleChain : IAsyncLifetime
         }
     }
 
-    /// <summary>A funded dev account's key that no other party uses (10,000 ETH). The caller disposes it.</summary>
-    public PrivateKey NextFundedKey()
+    /// <summary>A funded dev account's key (hex) that no other party uses (10,000 ETH).</summary>
+    public string NextFundedKey()
     {
         var i = Interlocked.Increment(ref _nextAccount);
         Assert.True(i < Node.PrivateKeys.Count, "out of funded anvil accounts: start anvil with more");
-        return PrivateKey.Parse(Node.PrivateKeys[i]);
+        return Node.PrivateKeys[i];
     }
 
     public async Task<BigInteger> EthBalanceAsync(EthAddress account, ulong? block = null)

@@ -16,10 +16,12 @@ public sealed class LifecycleParty : IAsyncDisposable
     private readonly List<Task> _background = [];
     private readonly LiteDbChannelStore _store;
     private bool _stopped;
+    private bool _disposed;
 
-    private LifecycleParty(string name, PrivateKey key, LiteDbChannelStore store, EthereumAdjudicator chain, GatedAdjudicator gate, StateChannelClient client)
+    private LifecycleParty(string name, string keyHex, PrivateKey key, LiteDbChannelStore store, EthereumAdjudicator chain, GatedAdjudicator gate, StateChannelClient client)
     {
         Name = name;
+        KeyHex = keyHex;
         Key = key;
         _store = store;
         Chain = chain;
@@ -30,6 +32,9 @@ public sealed class LifecycleParty : IAsyncDisposable
     public string Name { get; }
 
     public PrivateKey Key { get; }
+
+    /// <summary>The key as hex, to start the party again from its file (<see cref="CreateAsync"/>).</summary>
+    public string KeyHex { get; }
 
     public EthAddress Address => Key.Address;
 
@@ -70,15 +75,17 @@ public sealed class LifecycleParty : IAsyncDisposable
         ChallengeDuration = TimeSpan.FromHours(1),
     };
 
+    /// <summary>Creates a party; with <paramref name="keyHex"/> (a stopped party's), it starts again from that party's file.</summary>
     public static async Task<LifecycleParty> CreateAsync(
-        LifecycleChain chain, string name, string directory, StateChannelClientOptions options)
+        LifecycleChain chain, string name, string directory, StateChannelClientOptions options, string? keyHex = null)
     {
-        var key = chain.NextFundedKey();
+        keyHex ??= chain.NextFundedKey();
+        var key = PrivateKey.Parse(keyHex);
         var adjudicator = await EthereumAdjudicator.ConnectAsync(chain.Node.RpcUrl, chain.Adjudicator, key, LifecycleChain.FastOptions());
         var gate = new GatedAdjudicator(adjudicator);
         var store = LiteDbChannelStore.Open(Path.Combine(directory, name + ".db"));
         var client = await StateChannelClient.CreateAsync(options, new PrivateKeySigner(key), store, gate);
-        var party = new LifecycleParty(name, key, store, adjudicator, gate, client);
+        var party = new LifecycleParty(name, keyHex, key, store, adjudicator, gate, client);
         party.StartEventPump();
         return party;
     }
@@ -128,6 +135,12 @@ public sealed class LifecycleParty : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         await StopAsync();
         await _store.DisposeAsync();
         Key.Dispose();

@@ -48,6 +48,15 @@ public abstract class LifecycleTest(LifecycleChain chain, ITestOutputHelper outp
         return party;
     }
 
+    /// <summary>Stops <paramref name="party"/> for good and starts it again from its LiteDB file (same key, same account).</summary>
+    protected async Task<LifecycleParty> RestartAsync(LifecycleParty party, EthAddress asset)
+    {
+        await party.DisposeAsync();
+        var again = await LifecycleParty.CreateAsync(chain, party.Name, _dir, LifecycleParty.FastOptions(asset), party.KeyHex);
+        _owned.Add(again);
+        return again;
+    }
+
     protected async Task<TcpLink> ConnectAsync(LifecycleParty listening, LifecycleParty dialling)
     {
         var link = await TcpLink.ConnectAsync(listening, dialling);
