@@ -135,9 +135,12 @@ public sealed class ExitRegressionTests : IAsyncLifetime
         // Alice's process dies 50 minutes into funding and starts again from its store.
         crashed.Crash();
         await AdvanceAsync(clientTime, TimeSpan.FromMinutes(50));
-        Assert.Equal(ErrorCode.ChainRpcFailure, (await Assert.ThrowsAsync<StateChannelException>(() => open.WaitAsync(Limit))).Code);
+        // The dead process's chain reads fail; its funding wait retries them until its own deadline,
+        // so end the process instead of waiting for it.
         await stop.CancelAsync();
         await Task.WhenAll(runs);
+        await alice.DisposeAsync();
+        _ = open.ContinueWith(t => t.Exception, TaskScheduler.Default); // its outcome does not matter: the process is gone
         await using var restarted = await StateChannelClient.CreateAsync(
             options, new PrivateKeySigner(aliceKey), store, _chain.For(aliceKey.Address), clientTime);
         var channel = restarted.GetChannel(id);
