@@ -32,6 +32,7 @@ public sealed class WatcherAnvilTests(AnvilFixture fx) : IClassFixture<AnvilFixt
 
             cursor = (await store.GetCursorAsync(StateChannelClient.WatcherCursorName))!.Value;
             var m = mallory.Client.GetChannel(channel.Id);
+            await AnvilParty.WaitUntilAsync(() => m.Phase == ChannelPhase.Active, Limit); // her own funding check may lag Alice's
             for (var i = 0; i < 10; i++)
             {
                 await m.PayAsync(2).WaitAsync(Limit);

@@ -208,6 +208,9 @@ internal sealed partial class ChannelMachine
             _engine.Events.Publish(new PaymentSent(Id, proposal.State.Version, Sum(proposal.Payments), myBalance));
         }
 
+        // Funding starts before the opener's completion fires: OpenChannelAsync then awaits the
+        // funding task, and cannot find it unset and return an unfunded channel.
+        OnFullySigned(full);
         if (proposal.Completion is { } completion)
         {
             if (ReferenceEquals(completion, _pendingClose))
@@ -218,7 +221,6 @@ internal sealed partial class ChannelMachine
             completion.TrySetResult(full);
         }
 
-        OnFullySigned(full);
         await StartNextAsync().ConfigureAwait(false);
     }
 
