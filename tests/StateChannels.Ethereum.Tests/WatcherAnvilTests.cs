@@ -1,3 +1,4 @@
+using Nethereum.Contracts;
 using System.Numerics;
 using StateChannels.Testing;
 
@@ -32,6 +33,7 @@ public sealed class WatcherAnvilTests(AnvilFixture fx) : IClassFixture<AnvilFixt
 
             cursor = (await store.GetCursorAsync(StateChannelClient.WatcherCursorName))!.Value;
             var m = mallory.Client.GetChannel(channel.Id);
+            await AnvilParty.WaitUntilAsync(() => m.Phase == ChannelPhase.Active, Limit); // her own funding check may lag Alice's
             for (var i = 0; i < 10; i++)
             {
                 await m.PayAsync(2).WaitAsync(Limit);
@@ -60,6 +62,55 @@ public sealed class WatcherAnvilTests(AnvilFixture fx) : IClassFixture<AnvilFixt
         Assert.Equal(new BigInteger(1_020), await fx.BalanceAsync(aliceKey.Address));
         Assert.Equal(new BigInteger(980), await fx.BalanceAsync(mallory.Address));
         await watcherStop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watcher);
+    }
+
+    [Fact]
+    public async Task Watcher_ReorgInsertsARegistrationIntoBlocksAlreadyProcessed_DetectsItRereadsAndRefutes()
+    {
+        await using var alice = await AnvilParty.CreateAsync(fx, fx.Keys[5]);
+        await using var mallory = await AnvilParty.CreateAsync(fx, fx.Keys[6]);
+        AnvilParty.Connect(alice, mallory);
+        var channel = await alice.Client.OpenChannelAsync(mallory.Address, 1_000, 1_000).WaitAsync(Limit);
+        var m = mallory.Client.GetChannel(channel.Id);
+        await AnvilParty.WaitUntilAsync(() => m.Phase == ChannelPhase.Active, Limit);
+        for (var i = 0; i < 10; i++)
+        {
+            await m.PayAsync(2).WaitAsync(Limit);
+        }
+
+        await AnvilParty.WaitUntilAsync(() => channel.Latest!.State.Version == 10, Limit);
+        await fx.Node.MineAsync(3);
+        using var stop = new CancellationTokenSource();
+        var watcher = alice.Client.RunWatcherAsync(stop.Token);
+        var head = await fx.Node.BlockNumberAsync();
+        await AnvilParty.WaitUntilAsync(async () => await alice.Store.GetCursorAsync(StateChannelClient.WatcherCursorName) >= head, Limit);
+
+        // The last two processed blocks are replaced; the new first one holds Mallory's registration
+        // of version 0. No block follows: only reorg detection makes the watcher read those numbers again.
+        var v0 = await mallory.Store.GetStateAsync(channel.Id, 0);
+        var register = new Bindings.Adjudicator.RegisterFunction
+        {
+            P = Internal.AbiConvert.ToAbi(channel.Params),
+            S = Internal.AbiConvert.ToAbi(v0!.State),
+            Sig0 = v0.Sig0.ToArray(),
+            Sig1 = v0.Sig1.ToArray(),
+        };
+        var tx = new System.Text.Json.Nodes.JsonObject
+        {
+            ["from"] = fx.Keys[6].Address.ToString(),
+            ["to"] = fx.Adjudicator.ToString(),
+            ["data"] = Internal.AbiConvert.ToHex(register.GetCallData()),
+            ["gas"] = "0x7a120",
+        };
+        await fx.Node.RpcAsync("anvil_reorg", 2, new object[] { new object[] { tx, 0 } });
+        Assert.Equal(head, await fx.Node.BlockNumberAsync());
+        var registered = await mallory.Chain.GetChannelAsync(channel.Params);
+        Assert.Equal(0UL, registered.RegisteredVersion);
+
+        await AnvilParty.WaitUntilAsync(async () => (await alice.Chain.GetChannelAsync(channel.Params)).RegisteredVersion == 10, Limit);
+        Assert.Equal(ChannelPhase.Disputed, channel.Phase);
+        await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watcher);
     }
 }

@@ -65,7 +65,11 @@ public partial class StateChannelClient
         }
         catch (StateChannelException e)
         {
-            follower.NoteFailure(e.Message);
+            if (e.Code is ErrorCode.ChainRpcFailure or ErrorCode.Timeout)
+            {
+                follower.NoteFailure(e.Message);
+            }
+
             Log.ChainPollFailed(_engine.Logger, e.Code, e.Message);
         }
 

@@ -29,7 +29,11 @@ public partial class WatchtowerService
             }
             catch (StateChannelException e)
             {
-                follower.NoteFailure(e.Message);
+                if (e.Code is ErrorCode.ChainRpcFailure or ErrorCode.Timeout)
+                {
+                    follower.NoteFailure(e.Message);
+                }
+
                 Log.ChainPollFailed(_logger, e.Code, e.Message);
             }
 

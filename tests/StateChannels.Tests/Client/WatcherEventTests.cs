@@ -217,4 +217,57 @@ public sealed class WatcherEventTests : IAsyncLifetime
         await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watcher);
     }
+
+    [Fact]
+    public async Task Watcher_StaleDuplicatedOrRemovedRegisteredEvents_NoActionBecauseTheViewShowsNoDispute()
+    {
+        // B13: events are hints; the view decides. A replayed "Registered" for a channel with no dispute changes nothing.
+        var fake = new FakeChainEventSource(TimeProvider.System);
+        var alice = await PartyAsync("alice", events: fake);
+        var bob = await PartyAsync("bob");
+        Party.Connect(alice, bob);
+        var channel = await alice.Client.OpenChannelAsync(bob.Address, 100, 100).WaitAsync(Limit);
+        using var stop = new CancellationTokenSource();
+        var watcher = alice.Client.RunWatcherAsync(stop.Token);
+        await WaitUntilAsync(() => fake.EventQueries > 0);
+        var transactions = _chain.TransactionCount;
+
+        var block = fake.Mine(channel.Id, channel.Id); // duplicated
+        fake.Extra.Add(new AdjudicatorEvent(AdjudicatorEventKind.Registered, channel.Id, block.Number, block.Hash, 9, Removed: true));
+        fake.Mine(channel.Id);
+
+        // The cursor moves past a window only after the channels its events touch were looked at.
+        await WaitUntilAsync(() => alice.Store.GetCursorAsync(StateChannelClient.WatcherCursorName).AsTask().Result >= fake.Head);
+
+        Assert.Equal(transactions, _chain.TransactionCount);
+        Assert.Equal(ChannelPhase.Active, channel.Phase);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watcher);
+    }
+
+    [Fact]
+    public async Task Watcher_StartupLookFailsForAChannel_RetriedUntilItSucceedsAndRefutes()
+    {
+        var key = PrivateKey.Create();
+        var flaky = new CountingAdjudicator(_chain.For(key.Address));
+        var options = Party.FastOptions();
+        options.ReorgDepth = 1; // the registration below is older than what the event reader re-reads at start
+        var alice = await Party.CreateAsync("alice", _chain, options: options, clientTime: TimeProvider.System, keyOf: key, adjudicator: flaky);
+        _parties.Add(alice);
+        var mallory = await PartyAsync("mallory");
+        var channel = await MalloryRegistersVersionZeroAsync(alice, mallory);
+        var other = new ChannelParams(mallory.Address, alice.Address, EthAddress.Zero, 3600UL, Hash32.CreateRandom(), 5, 5);
+        for (var i = 0; i < 3; i++)
+        {
+            await _chain.For(mallory.Address).DepositAsync(other, 0, new Amount((ulong)i), 1); // unrelated blocks
+        }
+
+        flaky.FailViews = 1; // the start-up look at the channel fails
+        using var stop = new CancellationTokenSource();
+        var watcher = alice.Client.RunWatcherAsync(stop.Token);
+        await WaitUntilAsync(() => _chain.For(alice.Address).GetChannelAsync(channel.Params).AsTask().Result.RegisteredVersion == 10);
+        Assert.True(flaky.FailViews < 0);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watcher);
+    }
 }
