@@ -1,6 +1,7 @@
 using Nethereum.Hex.HexTypes;
 using Nethereum.RPC.Eth.DTOs;
 using Nethereum.Web3;
+using Polly;
 using StateChannels.Ethereum.Internal;
 
 namespace StateChannels.Ethereum;
@@ -32,6 +33,7 @@ public sealed class EthereumChainEventSource : IChainEventSource
     private readonly Web3 _web3;
     private readonly EthAddress _adjudicator;
     private readonly EthereumAdjudicatorOptions _options;
+    private readonly ResiliencePipeline _pipeline; // retry with jitter, breaker, per-attempt timeout: these reads are idempotent
 
     /// <summary>Creates an event source without touching the network.</summary>
     /// <param name="rpcUrl">The node's JSON-RPC HTTP endpoint.</param>
@@ -44,6 +46,7 @@ public sealed class EthereumChainEventSource : IChainEventSource
         ArgumentNullException.ThrowIfNull(rpcUrl);
         _options = (options ?? new EthereumAdjudicatorOptions()).ValidateAndCopy();
         _web3 = TransactionManager.CreateWeb3(rpcUrl, _options.RpcTimeout);
+        _pipeline = RpcPipeline.Create(_options);
         _adjudicator = adjudicator;
     }
 
@@ -53,7 +56,9 @@ public sealed class EthereumChainEventSource : IChainEventSource
     {
         var block = await RpcGuard.CallAsync(
             "eth_getBlockByNumber(latest)",
+            _pipeline,
             () => _web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(BlockParameter.CreateLatest()),
+            transaction: false,
             cancellationToken).ConfigureAwait(false);
         var head = ToBlock(block, null) ?? throw new StateChannelException(ErrorCode.ChainRpcFailure, "The node returned no latest block.");
         var depth = (ulong)_options.ConfirmationDepth - 1;
@@ -66,7 +71,9 @@ public sealed class EthereumChainEventSource : IChainEventSource
     {
         var block = await RpcGuard.CallAsync(
             "eth_getBlockByNumber",
+            _pipeline,
             () => _web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(new BlockParameter(new HexBigInteger(number))),
+            transaction: false,
             cancellationToken).ConfigureAwait(false);
         return ToBlock(block, number);
     }
@@ -84,7 +91,7 @@ public sealed class EthereumChainEventSource : IChainEventSource
             ToBlock = new BlockParameter(new HexBigInteger(toBlock)),
             Topics = [Topics.Select(t => (object)t.Topic).ToArray()],
         };
-        var logs = await RpcGuard.CallAsync("eth_getLogs", () => _web3.Eth.Filters.GetLogs.SendRequestAsync(filter), cancellationToken)
+        var logs = await RpcGuard.CallAsync("eth_getLogs", _pipeline, () => _web3.Eth.Filters.GetLogs.SendRequestAsync(filter), transaction: false, cancellationToken)
             .ConfigureAwait(false)
             ?? throw new StateChannelException(ErrorCode.ChainRpcFailure, "eth_getLogs returned null.");
         var events = new List<AdjudicatorEvent>(logs.Length);
