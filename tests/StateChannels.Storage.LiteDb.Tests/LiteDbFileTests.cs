@@ -33,6 +33,52 @@ public sealed class LiteDbFileTests : IDisposable
         AssertStorageFailure(() => LiteDbChannelStore.Open(DatabasePath));
     }
 
+    /// <summary>
+    /// THREATS F3: the store's exclusive lock is the operating system's (flock on Linux), so a second
+    /// process — a second instance of the same client — cannot open the file while we hold it, and
+    /// we cannot open it while another process holds it.
+    /// </summary>
+    [Fact]
+    public async Task Open_FileHeldByAnotherProcess_ThrowsStorageFailure()
+    {
+        await using (LiteDbChannelStore store = LiteDbChannelStore.Open(DatabasePath))
+        {
+            // Even a shared (reader's) lock is refused: the store holds the file exclusively.
+            Assert.NotEqual(0, await RunAsync("flock", "--shared", "--nonblock", DatabasePath, "true"));
+            Assert.NotEqual(0, await RunAsync("flock", "--nonblock", DatabasePath, "true"));
+        }
+
+        Assert.Equal(0, await RunAsync("flock", "--nonblock", DatabasePath, "true"));
+
+        // Another process takes the lock first: our open fails, naming the cause, and leaves the file
+        // alone. (--close: only flock itself holds the lock, not its child, so killing it releases it.)
+        using var holder = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("flock", ["--nonblock", "--close", DatabasePath, "-c", "echo locked; exec sleep 60"])
+        {
+            RedirectStandardOutput = true,
+        })!;
+        try
+        {
+            Assert.Equal("locked", await holder.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+            var ex = Assert.Throws<StateChannelException>(() => LiteDbChannelStore.Open(DatabasePath));
+            Assert.Equal(ErrorCode.StorageFailure, ex.Code);
+            Assert.Contains("another process", ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            holder.Kill(entireProcessTree: true);
+            await holder.WaitForExitAsync();
+        }
+
+        await using LiteDbChannelStore reopened = LiteDbChannelStore.Open(DatabasePath);
+    }
+
+    private static async Task<int> RunAsync(string file, params string[] args)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(file, args))!;
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        return process.ExitCode;
+    }
+
     [Fact]
     public void Open_InvalidOptions_ThrowArgumentOutOfRange()
     {
