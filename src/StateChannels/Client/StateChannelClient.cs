@@ -56,7 +56,7 @@ public partial class StateChannelClient : IAsyncDisposable
         var client = new StateChannelClient(engine);
         await foreach (var record in store.GetChannelsAsync(cancellationToken).ConfigureAwait(false))
         {
-            var verified = RecordVerifier.Verify(record, signer.Address, logger);
+            var verified = RecordVerifier.Verify(record, signer.Address, options.Secp256k1, logger);
             if (options.RestoredFromBackup && verified.Phase is not ChannelPhase.Closed)
             {
                 verified = verified with { FallenBehind = true };

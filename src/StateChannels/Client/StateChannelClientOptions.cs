@@ -38,8 +38,17 @@ public class StateChannelClientOptions
     /// <summary>Channels a single peer may hold open with us at most (B11 griefing bound). Default 1,000.</summary>
     public int MaxChannelsPerPeer { get; set; } = 1_000;
 
+    /// <summary>
+    /// The secp256k1 implementation that verifies the peer's signatures (recovery) in the engine and
+    /// on load. Default <see cref="ManagedSecp256k1.Instance"/>; StateChannels.Crypto.Native offers
+    /// libsecp256k1, several times faster. Signing is chosen where the signer is built
+    /// (<see cref="PrivateKeySigner(PrivateKey, ISecp256k1)"/>). Every implementation gives the same results.
+    /// </summary>
+    public ISecp256k1 Secp256k1 { get; set; } = ManagedSecp256k1.Instance;
+
     internal void Validate()
     {
+        ArgumentNullException.ThrowIfNull(Secp256k1, nameof(Secp256k1));
         Positive(UpdateTimeout, nameof(UpdateTimeout));
         Positive(FundingTimeout, nameof(FundingTimeout));
         Positive(ChainPollInterval, nameof(ChainPollInterval));

@@ -116,7 +116,7 @@ internal sealed partial class ChannelMachine
     }
 
     private bool VerifyPeer(Hash32 digest, Signature signature) =>
-        Ecdsa.TryRecover(digest, signature, out var signer) && signer == PeerAddress;
+        Ecdsa.TryRecover(_engine.Options.Secp256k1, digest, signature, out var signer) && signer == PeerAddress;
 
     private SignedState Combine(ChannelState state, Signature mine, Signature theirs) =>
         Me == 0 ? new SignedState(state, mine, theirs) : new SignedState(state, theirs, mine);
