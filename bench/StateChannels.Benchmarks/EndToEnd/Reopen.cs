@@ -31,15 +31,22 @@ internal static class Reopen
             var openMs = clock.Elapsed.TotalMilliseconds;
 
             clock.Restart();
+            var loaded = 0;
             await using (var store = LiteDbChannelStore.Open(path))
             {
                 var client = await StateChannelClient.CreateAsync(
-                    new StateChannelClientOptions { Secp256k1 = secp256k1 }, new PrivateKeySigner(PrivateKey.Create()), store, new NoChain(domain))
+                    new StateChannelClientOptions { Secp256k1 = secp256k1 }, new PrivateKeySigner(me), store, new NoChain(domain))
                     .ConfigureAwait(false);
+                loaded = client.Channels.Count(c => c.Latest is not null);
                 await client.DisposeAsync().ConfigureAwait(false);
             }
 
             var clientMs = clock.Elapsed.TotalMilliseconds;
+            if (loaded != channels)
+            {
+                throw new InvalidOperationException($"reopen: {loaded} of {channels} channels verified as active");
+            }
+
             log.WriteLine($"e2e reopen [{secp256k1.Name}]: {read} channels: store open + read {openMs:F0} ms; client create (verifies signatures) {clientMs:F0} ms");
             return (openMs, clientMs);
         }
