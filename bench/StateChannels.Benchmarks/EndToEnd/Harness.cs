@@ -81,11 +81,11 @@ internal static class Harness
             var one = await driver.Client.OpenChannelAsync(hub.Address, ChannelFunding, Amount.Zero).ConfigureAwait(false);
             await WaitActiveOnHubAsync(hub, 1).ConfigureAwait(false);
             await Workloads.SequentialAsync(one, settings.Warmup).ConfigureAwait(false);
-            var sequential = await Workloads.SequentialAsync(one, settings.Duration).ConfigureAwait(false);
-            log.WriteLine($"e2e [{backend}] sequential, one channel: {sequential}");
+            var sequential = await CpuAsync(hub, "sequential", result, () => Workloads.SequentialAsync(one, settings.Duration)).ConfigureAwait(false);
+            log.WriteLine($"e2e [{backend}] sequential, one channel: {sequential}; CPU µs/payment hub {result["sequential_cpu_us_per_payment_hub"]}, driver {result["sequential_cpu_us_per_payment_driver"]}");
             await Workloads.ClosedLoopAsync([one], settings.ConcurrentCallers, settings.Warmup).ConfigureAwait(false);
-            var concurrent = await Workloads.ClosedLoopAsync([one], settings.ConcurrentCallers, settings.Duration).ConfigureAwait(false);
-            log.WriteLine($"e2e [{backend}] concurrent, one channel, {settings.ConcurrentCallers} callers: {concurrent} (latest version {one.Latest?.State.Version})");
+            var concurrent = await CpuAsync(hub, "concurrent", result, () => Workloads.ClosedLoopAsync([one], settings.ConcurrentCallers, settings.Duration)).ConfigureAwait(false);
+            log.WriteLine($"e2e [{backend}] concurrent, one channel, {settings.ConcurrentCallers} callers: {concurrent} (latest version {one.Latest?.State.Version}); CPU µs/payment hub {result["concurrent_cpu_us_per_payment_hub"]}, driver {result["concurrent_cpu_us_per_payment_driver"]}");
 
             // The hub: N more channels, idle, then all paying.
             var hubBefore = await hub.MemoryAsync().ConfigureAwait(false);
@@ -100,10 +100,10 @@ internal static class Harness
             log.WriteLine($"e2e [{backend}]: hub managed heap {hubBefore.Managed / 1024} -> {hubAfter.Managed / 1024} KiB, working set {hubBefore.WorkingSet / 1024} -> {hubAfter.WorkingSet / 1024} KiB");
 
             await Workloads.ClosedLoopAsync(channels, settings.HubCallers, settings.Warmup).ConfigureAwait(false);
-            var hubPeak = await Workloads.ClosedLoopAsync(channels, settings.HubCallers, settings.Duration).ConfigureAwait(false);
-            log.WriteLine($"e2e [{backend}] hub, {channels.Count} channels, {settings.HubCallers} callers: {hubPeak}");
-            var hubTarget = await Workloads.OpenLoopAsync(channels, settings.HubOfferedPerSecond, settings.Duration).ConfigureAwait(false);
-            log.WriteLine($"e2e [{backend}] hub, {channels.Count} channels, {settings.HubOfferedPerSecond}/s offered: {hubTarget}");
+            var hubPeak = await CpuAsync(hub, "hub", result, () => Workloads.ClosedLoopAsync(channels, settings.HubCallers, settings.Duration)).ConfigureAwait(false);
+            log.WriteLine($"e2e [{backend}] hub, {channels.Count} channels, {settings.HubCallers} callers: {hubPeak}; CPU µs/payment hub {result["hub_cpu_us_per_payment_hub"]}, driver {result["hub_cpu_us_per_payment_driver"]}");
+            var hubTarget = await CpuAsync(hub, "hub_offered", result, () => Workloads.OpenLoopAsync(channels, settings.HubOfferedPerSecond, settings.Duration)).ConfigureAwait(false);
+            log.WriteLine($"e2e [{backend}] hub, {channels.Count} channels, {settings.HubOfferedPerSecond}/s offered: {hubTarget}; CPU µs/payment hub {result["hub_offered_cpu_us_per_payment_hub"]}, driver {result["hub_offered_cpu_us_per_payment_driver"]}");
 
             result["sequential_payments_per_s"] = Math.Round(sequential.PerSecond, 0);
             result["sequential_p50_ms"] = Math.Round(sequential.P50Ms, 3);
@@ -132,6 +132,30 @@ internal static class Harness
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Runs a workload and records the CPU time each process spent per payment: unlike wall-clock
+    /// rates, this barely depends on what else the shared machine is running, so before/after
+    /// comparisons stay meaningful under load.
+    /// </summary>
+    private static async Task<WorkloadResult> CpuAsync(HubClient hub, string name, JsonObject result, Func<Task<WorkloadResult>> workload)
+    {
+        var hub0 = await hub.CpuMsAsync().ConfigureAwait(false);
+        var driver0 = DriverCpuMs();
+        var r = await workload().ConfigureAwait(false);
+        var hub1 = await hub.CpuMsAsync().ConfigureAwait(false);
+        var driver1 = DriverCpuMs();
+        var payments = Math.Max(1, r.Payments);
+        result[name + "_cpu_us_per_payment_hub"] = Math.Round((hub1 - hub0) * 1000 / payments, 1);
+        result[name + "_cpu_us_per_payment_driver"] = Math.Round((driver1 - driver0) * 1000 / payments, 1);
+        return r;
+    }
+
+    private static double DriverCpuMs()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalMilliseconds;
     }
 
     private static async Task<List<Channel>> OpenManyAsync(StateChannelClient client, EthAddress hub, int count, int parallel, TextWriter log)

@@ -52,6 +52,13 @@ internal static class HubProcess
                     Console.WriteLine(string.Create(
                         CultureInfo.InvariantCulture, $"count {all.Count} {all.Count(c => c.Phase == ChannelPhase.Active)}"));
                     break;
+                case "cpu":
+                    using (var self = Process.GetCurrentProcess())
+                    {
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cpu {self.TotalProcessorTime.TotalMilliseconds:F3}"));
+                    }
+
+                    break;
                 case "exit":
                     return 0;
                 default:

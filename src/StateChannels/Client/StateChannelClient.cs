@@ -144,6 +144,7 @@ public partial class StateChannelClient : IAsyncDisposable
 
         _sessions[connection.Peer] = session;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, session.Aborted);
+        var dispatcher = new ConnectionDispatcher(session, _engine.Logger);
         try
         {
             foreach (var machine in ChannelsWith(connection.Peer))
@@ -165,7 +166,7 @@ public partial class StateChannelClient : IAsyncDisposable
                     break;
                 }
 
-                await DispatchAsync(session, message).ConfigureAwait(false);
+                await DispatchAsync(session, message, dispatcher, stop.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -179,6 +180,18 @@ public partial class StateChannelClient : IAsyncDisposable
         }
         finally
         {
+            // Messages still in hand finish first (a durable write in progress completes); if they
+            // are stuck (a send to a peer that stopped reading), dropping the connection frees them.
+            try
+            {
+                await dispatcher.DrainAsync().WaitAsync(_engine.Options.UpdateTimeout).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                session.Abort("messages in hand did not finish");
+                await dispatcher.DrainAsync().ConfigureAwait(false);
+            }
+
             _sessions.TryRemove(new KeyValuePair<EthAddress, PeerSession>(connection.Peer, session));
             foreach (var machine in ChannelsWith(connection.Peer))
             {
@@ -236,10 +249,11 @@ public partial class StateChannelClient : IAsyncDisposable
     private IEnumerable<ChannelMachine> ChannelsWith(EthAddress peer) =>
         _channels.Values.Where(m => m.PeerAddress == peer).ToList();
 
-    private async Task DispatchAsync(PeerSession session, ProtocolMessage message)
+    private async Task DispatchAsync(PeerSession session, ProtocolMessage message, ConnectionDispatcher dispatcher, CancellationToken cancellationToken)
     {
         if (message is OpenRequest open)
         {
+            // Rare, and it creates the channel the next messages are for: handled in line.
             await HandleOpenRequestAsync(session, open).ConfigureAwait(false);
             return;
         }
@@ -247,7 +261,7 @@ public partial class StateChannelClient : IAsyncDisposable
         var id = MessageCodec.ChannelOf(message);
         if (_channels.TryGetValue(id, out var machine) && machine.PeerAddress == session.Peer)
         {
-            await machine.HandleAsync(message, session).ConfigureAwait(false);
+            await dispatcher.PostAsync(machine, message, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -27,6 +27,14 @@ internal static class RecordVerifier
         return record with { Latest = null, FallenBehind = true };
     }
 
+    /// <summary>
+    /// The sign-once record is our signature on the latest state, which <see cref="Check"/> has just
+    /// verified as ours (same digest, same bytes, same signer): no second recovery needed. The usual
+    /// case after a completed update, and it saves a third of the load time.
+    /// </summary>
+    private static bool SameAsVerifiedLatest(ChannelRecord r, SignIntent intent) =>
+        r.Latest is { } full && full.State == intent.State && full.SignatureOf(r.MyIndex) == intent.Signature;
+
     private static string? Check(ChannelRecord r, EthAddress me, ISecp256k1 secp256k1)
     {
         if (Eip712.ComputeChannelId(r.Domain, r.Params) != r.Id)
@@ -51,7 +59,8 @@ internal static class RecordVerifier
         }
 
         if (r.LastSigned is { } intent
-            && (Eip712.HashState(r.Domain, intent.State) != intent.Digest || !Ecdsa.Verify(secp256k1, intent.Digest, intent.Signature, me)))
+            && (Eip712.HashState(r.Domain, intent.State) != intent.Digest
+                || (!SameAsVerifiedLatest(r, intent) && !Ecdsa.Verify(secp256k1, intent.Digest, intent.Signature, me))))
         {
             return "sign-once record does not verify";
         }

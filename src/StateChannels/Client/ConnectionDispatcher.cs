@@ -1,0 +1,77 @@
+using System.Runtime.ExceptionServices;
+using Microsoft.Extensions.Logging;
+using StateChannels.Protocol;
+
+namespace StateChannels;
+
+/// <summary>
+/// Hands the messages of one connection to their channels without waiting for each to be handled,
+/// so that one channel's durable write does not hold up the others' messages: the writes of many
+/// channels then meet in the store's group commit. Per channel the order is kept (each message is
+/// handled after the previous one of its channel has finished); across channels there is no order.
+/// At most <see cref="MaxOutstanding"/> messages are in hand at once: beyond that the receive loop
+/// waits, so a flooding peer meets backpressure, not unbounded memory. Used by the receive loop only
+/// (<see cref="PostAsync"/> and <see cref="DrainAsync"/> are not called concurrently).
+/// </summary>
+internal sealed class ConnectionDispatcher(PeerSession session, ILogger logger)
+{
+    /// <summary>Messages handled at once per connection, at most.</summary>
+    public const int MaxOutstanding = 1024;
+
+    private readonly Dictionary<ChannelMachine, Task> _tails = [];
+    private readonly SemaphoreSlim _slots = new(MaxOutstanding, MaxOutstanding);
+    private ExceptionDispatchInfo? _fault;
+
+    /// <summary>Queues <paramref name="message"/> behind the previous message of the same channel.</summary>
+    public async ValueTask PostAsync(ChannelMachine machine, ProtocolMessage message, CancellationToken cancellationToken)
+    {
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var previous = _tails.TryGetValue(machine, out var tail) && !tail.IsCompleted ? tail : null;
+        _tails[machine] = HandleAfterAsync(previous, machine, message);
+        if (_tails.Count > 4 * MaxOutstanding)
+        {
+            // Forget channels whose messages are all handled (the map is only a per-channel order).
+            foreach (var done in _tails.Where(t => t.Value.IsCompleted).Select(t => t.Key).ToList())
+            {
+                _tails.Remove(done);
+            }
+        }
+    }
+
+    /// <summary>Waits until every message in hand is handled; rethrows an unexpected failure of a handler.</summary>
+    public async Task DrainAsync()
+    {
+        await Task.WhenAll(_tails.Values).ConfigureAwait(false);
+        _tails.Clear();
+        _fault?.Throw();
+    }
+
+    private async Task HandleAfterAsync(Task? previous, ChannelMachine machine, ProtocolMessage message)
+    {
+        try
+        {
+            if (previous is not null)
+            {
+                await previous.ConfigureAwait(false);
+            }
+
+            await machine.HandleAsync(message, session).ConfigureAwait(false);
+        }
+        catch (StateChannelException e)
+        {
+            // A store or transport failure: this connection ends; channel state stays as durably stored.
+            Log.ConnectionFailed(logger, session.Peer, e.Code, e.Message);
+            session.Abort(e.Message);
+        }
+        catch (Exception e)
+        {
+            // A bug, not the peer's doing: end the connection and let RunConnectionAsync rethrow it.
+            Interlocked.CompareExchange(ref _fault, ExceptionDispatchInfo.Capture(e), null);
+            session.Abort("internal error");
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+}
