@@ -13,6 +13,9 @@ internal sealed partial class ChannelMachine
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly ChannelEngine _engine;
     private readonly List<PendingPayment> _queue = [];
+
+    /// <summary>The sum of <see cref="_queue"/>, kept with it, so a payment's balance check is O(1) rather than O(queued).</summary>
+    private Amount _queuedTotal;
     private ChannelRecord _record;
     private Proposal? _inflight;
     private TaskCompletionSource<SignedState>? _pendingClose;
