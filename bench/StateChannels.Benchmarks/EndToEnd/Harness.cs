@@ -52,6 +52,7 @@ internal static class Harness
             figures["store_reopen_channels"] = settings.ReopenChannels;
             figures["store_reopen_open_ms" + suffix] = Math.Round(reopen.OpenMs, 1);
             figures["store_reopen_client_ms" + suffix] = Math.Round(reopen.ClientMs, 1);
+            figures["store_reopen_client_cpu_ms" + suffix] = Math.Round(reopen.ClientCpuMs, 1);
         }
 
         figures["e2e_load_after"] = LoadAverage();

@@ -29,7 +29,7 @@ internal sealed class EndToEnd
         "concurrent_cpu_us_per_payment_hub", "concurrent_cpu_us_per_payment_driver",
         "hub_cpu_us_per_payment_hub", "hub_cpu_us_per_payment_driver",
         "hub_offered_cpu_us_per_payment_hub", "hub_offered_cpu_us_per_payment_driver",
-        "store_reopen_open_ms", "store_reopen_client_ms",
+        "store_reopen_open_ms", "store_reopen_client_ms", "store_reopen_client_cpu_ms",
     ]).Append("store_reopen_channels").ToList();
 
     /// <summary>The throughputs that get a floor ratio in latest.json (<c>KEY_vs_floor</c>).</summary>

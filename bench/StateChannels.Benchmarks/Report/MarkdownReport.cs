@@ -182,6 +182,7 @@ internal static class MarkdownReport
             ("hub_offered_cpu_us_per_payment_driver", "  driver", "", false),
             ("store_reopen_open_ms", $"reopen a store of {e.Value("store_reopen_channels"):#,0} channels: open + read all, ms", "", false),
             ("store_reopen_client_ms", "  client start (verifies every signature), ms", "", false),
+            ("store_reopen_client_cpu_ms", "  client start, CPU ms", "", false),
         })
         {
             double? managed = e.Value(key);
