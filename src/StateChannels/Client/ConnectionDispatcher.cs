@@ -38,12 +38,12 @@ internal sealed class ConnectionDispatcher(PeerSession session, ILogger logger)
         }
     }
 
-    /// <summary>Waits until every message in hand is handled; rethrows an unexpected failure of a handler.</summary>
-    public async Task DrainAsync()
+    /// <summary>Waits until every message in hand is handled; returns the first unexpected failure of a handler (a bug), if any, for the caller to rethrow after its clean-up.</summary>
+    public async Task<ExceptionDispatchInfo?> DrainAsync()
     {
         await Task.WhenAll(_tails.Values).ConfigureAwait(false);
         _tails.Clear();
-        _fault?.Throw();
+        return Volatile.Read(ref _fault);
     }
 
     private async Task HandleAfterAsync(Task? previous, ChannelMachine machine, ProtocolMessage message)

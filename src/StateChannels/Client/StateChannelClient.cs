@@ -182,14 +182,15 @@ public partial class StateChannelClient : IAsyncDisposable
         {
             // Messages still in hand finish first (a durable write in progress completes); if they
             // are stuck (a send to a peer that stopped reading), dropping the connection frees them.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo? handlerFault;
             try
             {
-                await dispatcher.DrainAsync().WaitAsync(_engine.Options.UpdateTimeout).ConfigureAwait(false);
+                handlerFault = await dispatcher.DrainAsync().WaitAsync(_engine.Options.UpdateTimeout).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
                 session.Abort("messages in hand did not finish");
-                await dispatcher.DrainAsync().ConfigureAwait(false);
+                handlerFault = await dispatcher.DrainAsync().ConfigureAwait(false);
             }
 
             _sessions.TryRemove(new KeyValuePair<EthAddress, PeerSession>(connection.Peer, session));
@@ -199,6 +200,9 @@ public partial class StateChannelClient : IAsyncDisposable
             }
 
             session.Abort("connection ended");
+
+            // A handler's bug surfaces here, after the clean-up, as it did when handlers ran in line.
+            handlerFault?.Throw();
         }
     }
 
