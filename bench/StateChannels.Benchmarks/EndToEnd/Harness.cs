@@ -81,6 +81,9 @@ internal static class Harness
             // One channel: sequential, then concurrent payments.
             var one = await driver.Client.OpenChannelAsync(hub.Address, ChannelFunding, Amount.Zero).ConfigureAwait(false);
             await WaitActiveOnHubAsync(hub, 1).ConfigureAwait(false);
+            // Warm both processes up on both paths first (JIT tiering burns CPU for a few seconds in a fresh process).
+            await Workloads.SequentialAsync(one, settings.Warmup).ConfigureAwait(false);
+            await Workloads.ClosedLoopAsync([one], settings.ConcurrentCallers, settings.Warmup).ConfigureAwait(false);
             await Workloads.SequentialAsync(one, settings.Warmup).ConfigureAwait(false);
             var sequential = await CpuAsync(hub, "sequential", result, () => Workloads.SequentialAsync(one, settings.Duration)).ConfigureAwait(false);
             log.WriteLine($"e2e [{backend}] sequential, one channel: {sequential}; CPU µs/payment hub {result["sequential_cpu_us_per_payment_hub"]}, driver {result["sequential_cpu_us_per_payment_driver"]}");

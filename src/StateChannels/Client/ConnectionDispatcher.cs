@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
 using StateChannels.Protocol;
@@ -18,7 +19,8 @@ internal sealed class ConnectionDispatcher(PeerSession session, ILogger logger)
     /// <summary>Messages handled at once per connection, at most.</summary>
     public const int MaxOutstanding = 1024;
 
-    private readonly Dictionary<ChannelMachine, Task> _tails = [];
+    /// <summary>Each channel's last message in hand; an entry goes when its message is handled, so idle channels cost nothing here.</summary>
+    private readonly ConcurrentDictionary<ChannelMachine, Task> _tails = new();
     private readonly SemaphoreSlim _slots = new(MaxOutstanding, MaxOutstanding);
     private ExceptionDispatchInfo? _fault;
 
@@ -27,22 +29,21 @@ internal sealed class ConnectionDispatcher(PeerSession session, ILogger logger)
     {
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         var previous = _tails.TryGetValue(machine, out var tail) && !tail.IsCompleted ? tail : null;
-        _tails[machine] = HandleAfterAsync(previous, machine, message);
-        if (_tails.Count > 4 * MaxOutstanding)
-        {
-            // Forget channels whose messages are all handled (the map is only a per-channel order).
-            foreach (var done in _tails.Where(t => t.Value.IsCompleted).Select(t => t.Key).ToList())
-            {
-                _tails.Remove(done);
-            }
-        }
+        var handled = HandleAfterAsync(previous, machine, message);
+        _tails[machine] = handled;
+
+        // Removes the entry only if no later message of the channel has replaced it meanwhile.
+        _ = handled.ContinueWith(
+            t => _tails.TryRemove(KeyValuePair.Create(machine, t)),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
 
     /// <summary>Waits until every message in hand is handled; returns the first unexpected failure of a handler (a bug), if any, for the caller to rethrow after its clean-up.</summary>
     public async Task<ExceptionDispatchInfo?> DrainAsync()
     {
         await Task.WhenAll(_tails.Values).ConfigureAwait(false);
-        _tails.Clear();
         return Volatile.Read(ref _fault);
     }
 
@@ -53,6 +54,7 @@ internal sealed class ConnectionDispatcher(PeerSession session, ILogger logger)
             if (previous is not null)
             {
                 await previous.ConfigureAwait(false);
+                previous = null; // no chain of handled messages kept alive through this one
             }
 
             await machine.HandleAsync(message, session).ConfigureAwait(false);
