@@ -109,7 +109,7 @@ public partial class StateChannelClient : IAsyncDisposable
         var client = new StateChannelClient(engine, chainEvents);
         await foreach (var record in store.GetChannelsAsync(cancellationToken).ConfigureAwait(false))
         {
-            var verified = RecordVerifier.Verify(record, signer.Address, logger);
+            var verified = RecordVerifier.Verify(record, signer.Address, options.Secp256k1, logger);
             if (options.RestoredFromBackup && verified.Phase is not ChannelPhase.Closed)
             {
                 verified = verified with { FallenBehind = true };
@@ -198,6 +198,7 @@ public partial class StateChannelClient : IAsyncDisposable
         _sessions[connection.Peer] = session;
         _engine.Metrics.ConnectionStarted();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, session.Aborted);
+        var dispatcher = new ConnectionDispatcher(session, _engine.Logger);
         try
         {
             foreach (var machine in ChannelsWith(connection.Peer))
@@ -219,7 +220,7 @@ public partial class StateChannelClient : IAsyncDisposable
                     break;
                 }
 
-                await DispatchAsync(session, message).ConfigureAwait(false);
+                await DispatchAsync(session, message, dispatcher, stop.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -233,6 +234,19 @@ public partial class StateChannelClient : IAsyncDisposable
         }
         finally
         {
+            // Messages still in hand finish first (a durable write in progress completes); if they
+            // are stuck (a send to a peer that stopped reading), dropping the connection frees them.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo? handlerFault;
+            try
+            {
+                handlerFault = await dispatcher.DrainAsync().WaitAsync(_engine.Options.UpdateTimeout).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                session.Abort("messages in hand did not finish");
+                handlerFault = await dispatcher.DrainAsync().ConfigureAwait(false);
+            }
+
             _sessions.TryRemove(new KeyValuePair<EthAddress, PeerSession>(connection.Peer, session));
             foreach (var machine in ChannelsWith(connection.Peer))
             {
@@ -241,6 +255,9 @@ public partial class StateChannelClient : IAsyncDisposable
 
             session.Abort("connection ended");
             _engine.Metrics.ConnectionEnded();
+
+            // A handler's bug surfaces here, after the clean-up, as it did when handlers ran in line.
+            handlerFault?.Throw();
         }
     }
 
@@ -261,10 +278,11 @@ public partial class StateChannelClient : IAsyncDisposable
     private IEnumerable<ChannelMachine> ChannelsWith(EthAddress peer) =>
         _channels.Values.Where(m => m.PeerAddress == peer).ToList();
 
-    private async Task DispatchAsync(PeerSession session, ProtocolMessage message)
+    private async Task DispatchAsync(PeerSession session, ProtocolMessage message, ConnectionDispatcher dispatcher, CancellationToken cancellationToken)
     {
         if (message is OpenRequest open)
         {
+            // Rare, and it creates the channel the next messages are for: handled in line.
             await HandleOpenRequestAsync(session, open).ConfigureAwait(false);
             return;
         }
@@ -272,7 +290,7 @@ public partial class StateChannelClient : IAsyncDisposable
         var id = MessageCodec.ChannelOf(message);
         if (_channels.TryGetValue(id, out var machine) && machine.PeerAddress == session.Peer)
         {
-            await machine.HandleAsync(message, session).ConfigureAwait(false);
+            await dispatcher.PostAsync(machine, message, cancellationToken).ConfigureAwait(false);
         }
     }
 

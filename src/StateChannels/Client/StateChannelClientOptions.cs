@@ -67,8 +67,17 @@ public class StateChannelClientOptions
     /// <summary>The most blocks one event query spans (nodes limit eth_getLogs ranges). Default 2,000 blocks; at least 1.</summary>
     public int MaxBlockRange { get; set; } = 2_000;
 
+    /// <summary>
+    /// The secp256k1 implementation that verifies the peer's signatures (recovery) in the engine and
+    /// on load. Default <see cref="ManagedSecp256k1.Instance"/>; StateChannels.Crypto.Native offers
+    /// libsecp256k1, several times faster. Signing is chosen where the signer is built
+    /// (<see cref="PrivateKeySigner(PrivateKey, ISecp256k1)"/>). Every implementation gives the same results.
+    /// </summary>
+    public ISecp256k1 Secp256k1 { get; set; } = ManagedSecp256k1.Instance;
+
     internal void Validate()
     {
+        ArgumentNullException.ThrowIfNull(Secp256k1, nameof(Secp256k1));
         Positive(StaleChainThreshold, nameof(StaleChainThreshold));
         ArgumentOutOfRangeException.ThrowIfLessThan(ReorgDepth, 1, nameof(ReorgDepth));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBlockRange, 1, nameof(MaxBlockRange));

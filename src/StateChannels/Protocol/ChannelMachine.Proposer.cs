@@ -34,7 +34,7 @@ internal sealed partial class ChannelMachine
             }
 
             // Check against what is left after everything already queued or in flight.
-            var committed = Sum(_queue) + (_inflight is null ? Amount.Zero : Sum(_inflight.Payments));
+            var committed = _queuedTotal + (_inflight is null ? Amount.Zero : _inflight.Total);
             var available = TransitionRules.BalanceOf(Current, Me);
             if (committed + amount > available)
             {
@@ -43,6 +43,7 @@ internal sealed partial class ChannelMachine
             }
 
             _queue.Add(payment);
+            _queuedTotal += amount;
             await StartNextAsync().ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
 
@@ -79,22 +80,12 @@ internal sealed partial class ChannelMachine
             // Only a payment not yet proposed can be withdrawn; one in flight may still complete.
             if (_queue.Remove(payment))
             {
+                _queuedTotal -= payment.Amount;
                 payment.Completion.TrySetCanceled();
             }
 
             return Task.CompletedTask;
         }).ConfigureAwait(false);
-    }
-
-    private static Amount Sum(List<PendingPayment> payments)
-    {
-        var total = Amount.Zero;
-        foreach (var p in payments)
-        {
-            total += p.Amount;
-        }
-
-        return total;
     }
 
     /// <summary>If idle and in sync, proposes the next state: all queued payments coalesced, or the close.</summary>
@@ -117,8 +108,10 @@ internal sealed partial class ChannelMachine
         if (_queue.Count > 0 && _record.Phase == ChannelPhase.Active)
         {
             carried = [.. _queue];
+            var total = _queuedTotal;
             _queue.Clear();
-            next = TransitionRules.Pay(Current, Me, Sum(carried), NextVersion);
+            _queuedTotal = Amount.Zero;
+            next = TransitionRules.Pay(Current, Me, total, NextVersion);
         }
         else if (_pendingClose is not null)
         {
@@ -214,7 +207,7 @@ internal sealed partial class ChannelMachine
 
         if (proposal.Payments.Count > 0)
         {
-            _engine.Events.Publish(new PaymentSent(Id, proposal.State.Version, Sum(proposal.Payments), myBalance));
+            _engine.Events.Publish(new PaymentSent(Id, proposal.State.Version, proposal.Total, myBalance));
         }
 
         // Start the funding task (version 0) before completing the open: OpenChannelAsync resumes on
@@ -301,6 +294,7 @@ internal sealed partial class ChannelMachine
         }
 
         _queue.InsertRange(0, proposal.Payments);
+        _queuedTotal += proposal.Total;
         if (proposal.Completion is { } close)
         {
             _pendingClose ??= close;
