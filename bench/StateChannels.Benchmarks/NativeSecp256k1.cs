@@ -4,8 +4,8 @@ namespace StateChannels.Benchmarks;
 
 /// <summary>
 /// Native libsecp256k1 through the Secp256k1.Net package (the .so ships inside it under
-/// runtimes/linux-x64/native). Does exactly the work <see cref="PrivateKey.Sign"/> and
-/// <see cref="Ecdsa.TryRecover"/> do: a recoverable signature in compact form with v, and
+/// runtimes/linux-x64/native). Does exactly the work <see cref="PrivateKey.Sign(Hash32)"/> and
+/// <see cref="Ecdsa.TryRecover(Hash32, in Signature, out EthAddress)"/> do: a recoverable signature in compact form with v, and
 /// recovery up to the Ethereum address (keccak of the uncompressed point). Not thread-safe.
 /// </summary>
 internal sealed class NativeSecp256k1 : IDisposable

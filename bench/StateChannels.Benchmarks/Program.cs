@@ -11,12 +11,26 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using BenchmarkDotNet.Validators;
 using Perfolizer.Horology;
 using StateChannels.Benchmarks;
+using StateChannels.Benchmarks.EndToEnd;
 using StateChannels.Benchmarks.Micro;
 using StateChannels.Benchmarks.Report;
+
+if (args.Length > 0 && args[0] == HubProcess.Flag)
+{
+    // The end-to-end stage's second process (the hub): see EndToEnd/HubProcess.cs.
+    return await HubProcess.RunAsync(args);
+}
 
 if (RunOptions.Parse(args, Console.Error) is not { } options)
 {
     return 2;
+}
+
+if (options.EndToEndOnly)
+{
+    await RunEndToEndAsync(options);
+    Console.WriteLine("--e2e-only: bench/results/e2e.json written; latest.json and docs/benchmarks.md are refreshed by the next full run");
+    return 0;
 }
 
 NativeSecp256k1? native = NativeSecp256k1.TryLoad(out string nativeStatus);
@@ -64,6 +78,11 @@ if (!options.WritesResults)
     return 0;
 }
 
+if (!options.SkipEndToEnd)
+{
+    await RunEndToEndAsync(options);
+}
+
 Results results = Results.From(summaries);
 var report = new RunReport(
     options,
@@ -83,3 +102,19 @@ File.WriteAllText(jsonPath, JsonReport.Render(report));
 File.WriteAllText(markdownPath, MarkdownReport.Render(report));
 Console.WriteLine($"wrote {jsonPath} and {markdownPath}");
 return report.Floor is null ? 1 : 0;
+
+static async Task RunEndToEndAsync(RunOptions options)
+{
+    var settings = new E2eSettings(options.RepositoryRoot, options.Quick)
+    {
+        Backends = options.EndToEndBackends,
+        HubChannels = options.HubChannels,
+        ReopenChannels = options.ReopenChannels,
+    };
+    Console.WriteLine($"end-to-end stage: {settings.Describe()}");
+    var figures = await Harness.RunAsync(settings, Console.Out);
+    string path = Path.Combine(options.RepositoryRoot, "bench", "results", EndToEnd.FileName);
+    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+    File.WriteAllText(path, figures.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+    Console.WriteLine($"wrote {path}");
+}

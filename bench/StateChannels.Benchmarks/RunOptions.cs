@@ -12,6 +12,21 @@ namespace StateChannels.Benchmarks;
 /// </summary>
 internal sealed record RunOptions(bool Quick, string? Filter, string RepositoryRoot)
 {
+    /// <summary><c>--no-e2e</c>: skip the end-to-end stage (the last bench/results/e2e.json is reported).</summary>
+    public bool SkipEndToEnd { get; init; }
+
+    /// <summary><c>--e2e-only</c>: run only the end-to-end stage and write bench/results/e2e.json (not latest.json nor the docs).</summary>
+    public bool EndToEndOnly { get; init; }
+
+    /// <summary><c>--e2e-backends managed,native</c>: the secp256k1 backends the end-to-end stage runs with (default both).</summary>
+    public IReadOnlyList<string> EndToEndBackends { get; init; } = ["managed", "native"];
+
+    /// <summary><c>--hub-channels N</c>: channels of the hub workload (default 1,000).</summary>
+    public int HubChannels { get; init; } = 1000;
+
+    /// <summary><c>--reopen-channels N</c>: channels in the store of the reopen figure (default 10,000).</summary>
+    public int ReopenChannels { get; init; } = 10_000;
+
     public string Mode => Quick ? "quick" : "full";
 
     public bool WritesResults => Filter is null;
@@ -21,6 +36,9 @@ internal sealed record RunOptions(bool Quick, string? Filter, string RepositoryR
         bool quick = false;
         string? filter = null;
         string? root = null;
+        bool skipE2e = false, e2eOnly = false;
+        string[] backends = ["managed", "native"];
+        int hubChannels = 1000, reopenChannels = 10_000;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -34,11 +52,26 @@ internal sealed record RunOptions(bool Quick, string? Filter, string RepositoryR
                 case "--filter" when i + 1 < args.Length:
                     filter = args[++i];
                     break;
+                case "--no-e2e":
+                    skipE2e = true;
+                    break;
+                case "--e2e-only":
+                    e2eOnly = true;
+                    break;
+                case "--e2e-backends" when i + 1 < args.Length:
+                    backends = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    break;
+                case "--hub-channels" when i + 1 < args.Length:
+                    hubChannels = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
+                    break;
+                case "--reopen-channels" when i + 1 < args.Length:
+                    reopenChannels = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
+                    break;
                 case "--out" when i + 1 < args.Length:
                     root = Path.GetFullPath(args[++i]);
                     break;
                 default:
-                    error.WriteLine($"unknown argument '{args[i]}'. Usage: [--quick | --full] [--filter GLOB] [--out REPO_ROOT]");
+                    error.WriteLine($"unknown argument '{args[i]}'. Usage: [--quick | --full] [--filter GLOB] [--no-e2e | --e2e-only] [--e2e-backends managed,native] [--hub-channels N] [--reopen-channels N] [--out REPO_ROOT]");
                     return null;
             }
         }
@@ -50,7 +83,14 @@ internal sealed record RunOptions(bool Quick, string? Filter, string RepositoryR
             return null;
         }
 
-        return new RunOptions(quick, filter, root);
+        return new RunOptions(quick, filter, root)
+        {
+            SkipEndToEnd = skipE2e,
+            EndToEndOnly = e2eOnly,
+            EndToEndBackends = backends,
+            HubChannels = hubChannels,
+            ReopenChannels = reopenChannels,
+        };
     }
 
     /// <summary>Whether the glob matches a benchmark of <paramref name="type"/> (as <c>Namespace.Type.Method</c>, like BenchmarkDotNet's filter).</summary>

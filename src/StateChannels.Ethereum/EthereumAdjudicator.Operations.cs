@@ -47,8 +47,10 @@ public sealed partial class EthereumAdjudicator
             ExpectedHeld = expectedHeld.ToBigInteger(),
             Amount = amount.ToBigInteger(),
         };
-        await SendAsync("Adjudicator.deposit", message, channel.IsEth ? amount.ToBigInteger() : BigInteger.Zero, cancellationToken)
-            .ConfigureAwait(false);
+        var id = Eip712.ComputeChannelId(Domain, channel);
+        await SendAsync(
+            "Adjudicator.deposit", $"deposit/{id}/{index}/{expectedHeld}/{amount}", oneShot: true, message,
+            channel.IsEth ? amount.ToBigInteger() : BigInteger.Zero, deadline: null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -65,6 +67,14 @@ public sealed partial class EthereumAdjudicator
         var block = await ConfirmedBlockAsync(cancellationToken).ConfigureAwait(false);
         var view = await QueryDtoAsync<AdjudicatorBindings.GetChannelFunction, AdjudicatorBindings.GetChannelOutputDTO>(
             "Adjudicator.getChannel", new() { Id = id.ToArray() }, block, cancellationToken).ConfigureAwait(false);
+        if (view is null)
+        {
+            // An empty answer: no contract code at the confirmed block (read before the deployment is
+            // deep enough, or a node that lost state). Never guess "not funded" or "not concluded".
+            throw new StateChannelException(
+                ErrorCode.ChainRpcFailure, $"Adjudicator.getChannel returned no data at block {block.BlockNumber.Value}: no adjudicator code there.");
+        }
+
         if (view.Version < 0 || view.Version > ulong.MaxValue || view.Deadline < 0 || view.Deadline > DateTimeOffset.MaxValue.ToUnixTimeSeconds())
         {
             throw new StateChannelException(ErrorCode.ChainRpcFailure, "Adjudicator.getChannel returned an out-of-range version or deadline.");
@@ -98,7 +108,9 @@ public sealed partial class EthereumAdjudicator
             Sig0 = finalState.Sig0.ToArray(),
             Sig1 = finalState.Sig1.ToArray(),
         };
-        await SendAsync("Adjudicator.close", message, BigInteger.Zero, cancellationToken).ConfigureAwait(false);
+        await SendAsync(
+            "Adjudicator.close", $"close/{finalState.State.ChannelId}/{finalState.State.Version}", oneShot: true, message, BigInteger.Zero,
+            deadline: null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -124,7 +136,12 @@ public sealed partial class EthereumAdjudicator
             Sig0 = state.Sig0.ToArray(),
             Sig1 = state.Sig1.ToArray(),
         };
-        await SendAsync("Adjudicator.register", message, BigInteger.Zero, cancellationToken).ConfigureAwait(false);
+
+        // A refutation must be mined before the challenge deadline: the fee policy speeds up as it nears.
+        var deadline = (await GetChannelAsync(channel, cancellationToken).ConfigureAwait(false)).Deadline;
+        await SendAsync(
+            "Adjudicator.register", $"register/{state.State.ChannelId}/{state.State.Version}", oneShot: true, message, BigInteger.Zero,
+            deadline, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -142,7 +159,9 @@ public sealed partial class EthereumAdjudicator
         ArgumentNullException.ThrowIfNull(channel);
         channel.Validate();
         var message = new AdjudicatorBindings.ConcludeFunction { P = AbiConvert.ToAbi(channel) };
-        await SendAsync("Adjudicator.conclude", message, BigInteger.Zero, cancellationToken).ConfigureAwait(false);
+        await SendAsync(
+            "Adjudicator.conclude", $"conclude/{Eip712.ComputeChannelId(Domain, channel)}", oneShot: true, message, BigInteger.Zero,
+            deadline: null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -154,7 +173,9 @@ public sealed partial class EthereumAdjudicator
     public async ValueTask WithdrawAsync(EthAddress asset, CancellationToken cancellationToken = default)
     {
         var message = new AdjudicatorBindings.WithdrawFunction { Asset = asset.ToString() };
-        await SendAsync("Adjudicator.withdraw", message, BigInteger.Zero, cancellationToken).ConfigureAwait(false);
+        await SendAsync(
+            "Adjudicator.withdraw", $"withdraw/{Domain.Adjudicator}/{asset}", oneShot: false, message, BigInteger.Zero, deadline: null, cancellationToken)
+            .ConfigureAwait(false);
     }
 
     /// <summary>
@@ -175,17 +196,19 @@ public sealed partial class EthereumAdjudicator
         return AbiConvert.ToAmount(credit, "credit");
     }
 
+    /// <summary>Sends a call of the adjudicator through the transaction manager under an idempotency key (see the class remarks).</summary>
     private async Task<TransactionReceipt> SendAsync<TFunction>(
-        string operation, TFunction message, BigInteger value, CancellationToken cancellationToken)
+        string operation, string key, bool oneShot, TFunction message, BigInteger value, DateTimeOffset? deadline, CancellationToken cancellationToken)
         where TFunction : FunctionMessage, new() =>
-        await Sender.SendAsync(operation, Domain.Adjudicator, message.GetCallData(), value, cancellationToken).ConfigureAwait(false);
+        await Transactions.SendAsync(
+            new TxRequest(operation, key, oneShot, Domain.Adjudicator, message.GetCallData(), value, deadline), cancellationToken).ConfigureAwait(false);
 
     /// <summary>Makes sure the adjudicator may pull <paramref name="amount"/> of <paramref name="token"/> from <see cref="Account"/>.</summary>
     private async Task EnsureAllowanceAsync(EthAddress token, BigInteger amount, CancellationToken cancellationToken)
     {
-        var allowance = await RpcGuard.CallAsync(
+        var allowance = await Transactions.CallAsync(
             "ERC20.allowance",
-            () => Sender.Web3.Eth.GetContractQueryHandler<AllowanceFunction>().QueryAsync<BigInteger>(
+            () => Transactions.Web3.Eth.GetContractQueryHandler<AllowanceFunction>().QueryAsync<BigInteger>(
                 token.ToString(), new AllowanceFunction { Owner = Account.ToString(), Spender = _address }, BlockParameter.CreateLatest()),
             cancellationToken).ConfigureAwait(false);
         if (allowance >= amount)
@@ -195,13 +218,17 @@ public sealed partial class EthereumAdjudicator
 
         if (!allowance.IsZero)
         {
-            await Sender.SendAsync(
-                "ERC20.approve(0)", token, new ApproveFunction { Spender = _address, Value = BigInteger.Zero }.GetCallData(), BigInteger.Zero,
+            await Transactions.SendAsync(
+                new TxRequest(
+                    "ERC20.approve(0)", $"approve/{token}/{_address}/0", OneShot: false, token,
+                    new ApproveFunction { Spender = _address, Value = BigInteger.Zero }.GetCallData(), BigInteger.Zero),
                 cancellationToken).ConfigureAwait(false);
         }
 
-        await Sender.SendAsync(
-            "ERC20.approve", token, new ApproveFunction { Spender = _address, Value = amount }.GetCallData(), BigInteger.Zero,
+        await Transactions.SendAsync(
+            new TxRequest(
+                "ERC20.approve", $"approve/{token}/{_address}/{amount}", OneShot: false, token,
+                new ApproveFunction { Spender = _address, Value = amount }.GetCallData(), BigInteger.Zero),
             cancellationToken).ConfigureAwait(false);
     }
 }

@@ -35,6 +35,36 @@ public sealed class EthereumAdjudicatorOptions
     /// </summary>
     public int GasLimitMarginPercent { get; set; } = 25;
 
+    /// <summary>
+    /// The most paid per gas (EIP-1559 max fee), however urgent: the initial bid and every fee bump stay
+    /// at or below it. Default 1,000 gwei; must be positive.
+    /// </summary>
+    public Amount MaxFeePerGas { get; set; } = Amount.FromWei(1_000_000_000_000);
+
+    /// <summary>
+    /// How long a sent transaction may wait unmined before it is replaced by one with the same nonce and
+    /// fees 12.5% higher (geth and anvil require at least 10%). Near a deadline (a refutation must land
+    /// before the challenge deadline) replacements come faster and larger: see the remarks of
+    /// <see cref="EthereumAdjudicator"/>. Default 1 minute; valid range 1 ms..1 hour.
+    /// </summary>
+    public TimeSpan FeeBumpInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How many times an idempotent JSON-RPC request (a read, or the broadcast of an already signed
+    /// transaction) is retried after a transport failure or time-out, with exponential back-off and
+    /// jitter. Default 4; valid range 0..20.
+    /// </summary>
+    public int RpcRetryCount { get; set; } = 4;
+
+    /// <summary>The first retry's median delay (doubling with each retry, jittered, at most 10 seconds). Default 250 ms; valid range 1 ms..1 minute.</summary>
+    public TimeSpan RpcRetryDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// How long the RPC circuit breaker stays open (failing calls at once) after at least half of
+    /// at least 10 requests within 30 seconds failed in transport. Default 5 seconds; valid range 500 ms..10 minutes.
+    /// </summary>
+    public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The clock for receipt timeouts and poll delays. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -52,6 +82,15 @@ public sealed class EthereumAdjudicatorOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RpcTimeout, TimeSpan.Zero, nameof(RpcTimeout));
         ArgumentOutOfRangeException.ThrowIfNegative(GasLimitMarginPercent, nameof(GasLimitMarginPercent));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(GasLimitMarginPercent, 400, nameof(GasLimitMarginPercent));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MaxFeePerGas, Amount.Zero, nameof(MaxFeePerGas));
+        ArgumentOutOfRangeException.ThrowIfLessThan(FeeBumpInterval, TimeSpan.FromMilliseconds(1), nameof(FeeBumpInterval));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(FeeBumpInterval, TimeSpan.FromHours(1), nameof(FeeBumpInterval));
+        ArgumentOutOfRangeException.ThrowIfNegative(RpcRetryCount, nameof(RpcRetryCount));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(RpcRetryCount, 20, nameof(RpcRetryCount));
+        ArgumentOutOfRangeException.ThrowIfLessThan(RpcRetryDelay, TimeSpan.FromMilliseconds(1), nameof(RpcRetryDelay));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(RpcRetryDelay, TimeSpan.FromMinutes(1), nameof(RpcRetryDelay));
+        ArgumentOutOfRangeException.ThrowIfLessThan(CircuitBreakDuration, TimeSpan.FromMilliseconds(500), nameof(CircuitBreakDuration));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(CircuitBreakDuration, TimeSpan.FromMinutes(10), nameof(CircuitBreakDuration));
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
         ArgumentNullException.ThrowIfNull(Logger, nameof(Logger));
         return new EthereumAdjudicatorOptions
@@ -61,6 +100,11 @@ public sealed class EthereumAdjudicatorOptions
             ReceiptTimeout = ReceiptTimeout,
             RpcTimeout = RpcTimeout,
             GasLimitMarginPercent = GasLimitMarginPercent,
+            MaxFeePerGas = MaxFeePerGas,
+            FeeBumpInterval = FeeBumpInterval,
+            RpcRetryCount = RpcRetryCount,
+            RpcRetryDelay = RpcRetryDelay,
+            CircuitBreakDuration = CircuitBreakDuration,
             TimeProvider = TimeProvider,
             Logger = Logger,
         };

@@ -177,6 +177,7 @@ public sealed partial class LiteDbChannelStore
                     BatchWrite batch => ApplyBatch(batch, written),
                     PruneWrite prune => ApplyPrune(prune),
                     CursorWrite cursor => ApplyCursor(cursor),
+                    JournalWrite journal => ApplyJournal(journal),
                     _ => throw new InvalidOperationException($"Unknown operation {operations[i].GetType().Name}."),
                 };
             }

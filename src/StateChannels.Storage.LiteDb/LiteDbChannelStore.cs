@@ -203,7 +203,7 @@ public sealed partial class LiteDbChannelStore : IChannelStore
         BsonDocument? meta = FindById(StoreDocuments.Meta, StoreDocuments.MetaId);
         if (meta is null)
         {
-            foreach (string collection in (string[])[StoreDocuments.Channels, StoreDocuments.States, StoreDocuments.Cursors])
+            foreach (string collection in (string[])[StoreDocuments.Channels, StoreDocuments.States, StoreDocuments.Cursors, StoreDocuments.Journal])
             {
                 using IBsonDataReader reader = _engine.Query(collection, new Query { Limit = 1 });
                 if (reader.Read())
@@ -247,7 +247,7 @@ public sealed partial class LiteDbChannelStore : IChannelStore
             }
         }
 
-        foreach (string collection in (string[])[StoreDocuments.Channels, StoreDocuments.States, StoreDocuments.Cursors])
+        foreach (string collection in (string[])[StoreDocuments.Channels, StoreDocuments.States, StoreDocuments.Cursors, StoreDocuments.Journal])
         {
             if (!existing.Contains(collection))
             {

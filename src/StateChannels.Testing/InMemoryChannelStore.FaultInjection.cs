@@ -99,6 +99,8 @@ public sealed partial class InMemoryChannelStore
             {
                 copy._cursors.Add(name, value);
             }
+
+            CopyJournalTo(copy);
         }
 
         return copy;

@@ -12,6 +12,10 @@ public sealed class SimulatedChain
     private readonly object _gate = new();
     private readonly Dictionary<ChannelId, Entry> _channels = [];
     private readonly Dictionary<(EthAddress Account, EthAddress Asset), Amount> _balances = [];
+    private readonly List<ChainBlock> _blocks = [];
+    private readonly List<AdjudicatorEvent> _events = [];
+    private readonly List<(AdjudicatorEventKind Kind, ChannelId Id)> _pending = [];
+    private DateTimeOffset? _haltedAt;
 
     /// <summary>Creates a chain.</summary>
     /// <param name="domain">The chain id and adjudicator address states are signed for.</param>
@@ -20,6 +24,85 @@ public sealed class SimulatedChain
     {
         Domain = domain;
         Time = time ?? TimeProvider.System;
+        _blocks.Add(new ChainBlock(0, Hash32.CreateRandom(), Hash32.Zero, Time.GetUtcNow()));
+        Events = new SimulatedEventSource(this);
+    }
+
+    /// <summary>The adjudicator's events and blocks: each successful transaction is mined in a block of its own.</summary>
+    public SimulatedEventSource Events { get; }
+
+    /// <summary>
+    /// When true the chain stops producing blocks: the head's timestamp stays where it was (a stale
+    /// node, or a halted chain). When false (the default) the head reads as current.
+    /// </summary>
+    public bool Halted
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _haltedAt is not null;
+            }
+        }
+
+        set
+        {
+            lock (_gate)
+            {
+                _haltedAt = value ? _haltedAt ?? Time.GetUtcNow() : null;
+            }
+        }
+    }
+
+    /// <summary>When true every read of <see cref="Events"/> fails with <see cref="ErrorCode.ChainRpcFailure"/> (an unreachable node).</summary>
+    public bool FailEventReads { get; set; }
+
+    /// <summary>The newest block number.</summary>
+    public ulong BlockNumber
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _blocks[^1].Number;
+            }
+        }
+    }
+
+    internal ChainHead Head()
+    {
+        lock (_gate)
+        {
+            FailIfAsked();
+            var last = _blocks[^1];
+            return new ChainHead(last with { Timestamp = _haltedAt ?? Time.GetUtcNow() }, last.Number);
+        }
+    }
+
+    internal ChainBlock? Block(ulong number)
+    {
+        lock (_gate)
+        {
+            FailIfAsked();
+            return number < (ulong)_blocks.Count ? _blocks[(int)number] : null;
+        }
+    }
+
+    internal IReadOnlyList<AdjudicatorEvent> EventsIn(ulong from, ulong to)
+    {
+        lock (_gate)
+        {
+            FailIfAsked();
+            return _events.Where(e => e.BlockNumber >= from && e.BlockNumber <= to).ToList();
+        }
+    }
+
+    private void FailIfAsked()
+    {
+        if (FailEventReads)
+        {
+            throw new StateChannelException(ErrorCode.ChainRpcFailure, "simulated node failure");
+        }
     }
 
     /// <summary>The domain of the simulated adjudicator.</summary>
@@ -72,6 +155,8 @@ public sealed class SimulatedChain
         {
             e.Held1 += amount;
         }
+
+        Emit(AdjudicatorEventKind.Deposited, e.Id);
     });
 
     internal void Close(ChannelParams p, SignedState s) => Transact(() =>
@@ -97,6 +182,7 @@ public sealed class SimulatedChain
         {
             e.Registered = s.State;
             e.Deadline = now + p.ChallengeDuration;
+            Emit(AdjudicatorEventKind.Registered, e.Id);
             return;
         }
 
@@ -108,6 +194,7 @@ public sealed class SimulatedChain
         Require(now < e.Deadline, "ChallengeTimedOut");
         Require(s.State.Version > r.Version, "StaleVersion");
         e.Registered = s.State; // the deadline never moves
+        Emit(AdjudicatorEventKind.Refuted, e.Id);
     });
 
     internal void Conclude(ChannelParams p) => Transact(() =>
@@ -135,9 +222,19 @@ public sealed class SimulatedChain
                 throw fail;
             }
 
+            _pending.Clear();
             action();
+            var parent = _blocks[^1];
+            var block = new ChainBlock(parent.Number + 1, Hash32.CreateRandom(), parent.Hash, Time.GetUtcNow());
+            _blocks.Add(block);
+            for (var i = 0; i < _pending.Count; i++)
+            {
+                _events.Add(new AdjudicatorEvent(_pending[i].Kind, _pending[i].Id, block.Number, block.Hash, (ulong)i));
+            }
         }
     }
+
+    private void Emit(AdjudicatorEventKind kind, ChannelId id) => _pending.Add((kind, id));
 
     private Entry Verified(ChannelParams p, SignedState s)
     {
@@ -158,6 +255,7 @@ public sealed class SimulatedChain
         Credit(p.Participant0, p.Asset, pay0);
         Credit(p.Participant1, p.Asset, pay1);
         e.Concluded = true;
+        Emit(AdjudicatorEventKind.Concluded, e.Id);
         e.Held0 = Amount.Zero;
         e.Held1 = Amount.Zero;
     }

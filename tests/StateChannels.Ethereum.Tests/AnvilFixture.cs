@@ -42,6 +42,7 @@ public sealed class AnvilFixture : IAsyncLifetime
         PollInterval = TimeSpan.FromMilliseconds(10),
         ReceiptTimeout = TimeSpan.FromSeconds(60),
         RpcTimeout = TimeSpan.FromSeconds(15),
+        RpcRetryDelay = TimeSpan.FromMilliseconds(20),
     };
 
     public async Task InitializeAsync()
@@ -72,10 +73,11 @@ public sealed class AnvilFixture : IAsyncLifetime
     }
 
     /// <summary>An adjudicator client sending from <paramref name="transactionKey"/>, recording its receipts.</summary>
-    public async Task<EthereumAdjudicator> ConnectAsync(PrivateKey transactionKey, EthereumAdjudicatorOptions? options = null)
+    public async Task<EthereumAdjudicator> ConnectAsync(
+        PrivateKey transactionKey, EthereumAdjudicatorOptions? options = null, ITransactionJournal? journal = null)
     {
-        var adjudicator = await EthereumAdjudicator.ConnectAsync(RpcUrl, Adjudicator, transactionKey, options ?? FastOptions());
-        adjudicator.Sender.Confirmed = (operation, receipt) => Receipts.Enqueue((operation, receipt));
+        var adjudicator = await EthereumAdjudicator.ConnectAsync(RpcUrl, Adjudicator, transactionKey, options ?? FastOptions(), journal);
+        adjudicator.Transactions.Confirmed = (operation, receipt) => Receipts.Enqueue((operation, receipt));
         return adjudicator;
     }
 
@@ -108,7 +110,7 @@ public sealed class AnvilFixture : IAsyncLifetime
     public async Task MintAsync(EthAddress to, BigInteger amount)
     {
         var adjudicator = new EthereumAdjudicator(RpcUrl, Domain, Keys[0], FastOptions());
-        await adjudicator.Sender.SendAsync(
+        await adjudicator.Transactions.SendAsync(
             "TestToken.mint", Token, new MintFunction { To = to.ToString(), Amount = amount }.GetCallData(), BigInteger.Zero, CancellationToken.None);
     }
 

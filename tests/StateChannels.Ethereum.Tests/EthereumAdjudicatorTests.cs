@@ -92,9 +92,15 @@ public sealed class EthereumAdjudicatorTests(AnvilFixture fx, ITestOutputHelper 
         var funder = await fx.ConnectAsync(fx.Keys[1]);
         await funder.DepositAsync(channel, 0, Amount.Zero, channel.Funding0);
 
-        // A retried deposit (expects the channel still empty) must not deposit twice.
+        // The same call again through the same journal is answered from it: no second transaction.
+        var nonce = await fx.Node.RpcAsync("eth_getTransactionCount", funder.Account.ToString(), "pending");
+        await funder.DepositAsync(channel, 0, Amount.Zero, channel.Funding0);
+        Assert.Equal((string?)nonce, (string?)await fx.Node.RpcAsync("eth_getTransactionCount", funder.Account.ToString(), "pending"));
+
+        // A retried deposit from elsewhere (no shared journal; expects the channel still empty) must not deposit twice.
+        var elsewhere = await fx.ConnectAsync(fx.Keys[1]);
         var e = await Assert.ThrowsAsync<StateChannelException>(
-            async () => await funder.DepositAsync(channel, 0, Amount.Zero, channel.Funding0));
+            async () => await elsewhere.DepositAsync(channel, 0, Amount.Zero, channel.Funding0));
 
         Assert.Equal(ErrorCode.TransactionFailed, e.Code);
         Assert.StartsWith("UnexpectedHeld", e.Message, StringComparison.Ordinal);
@@ -124,7 +130,9 @@ public sealed class EthereumAdjudicatorTests(AnvilFixture fx, ITestOutputHelper 
         Assert.Equal(Amount.Zero, view.Held1);
         output.WriteLine($"gas: close ETH {fx.LastGas("Adjudicator.close")}");
 
-        var again = await Assert.ThrowsAsync<StateChannelException>(async () => await submitter.CloseAsync(channel, final));
+        await submitter.CloseAsync(channel, final); // answered from the journal: already confirmed
+        var elsewhere = await fx.ConnectAsync(fx.Keys[3]);
+        var again = await Assert.ThrowsAsync<StateChannelException>(async () => await elsewhere.CloseAsync(channel, final));
         Assert.StartsWith("ChannelConcluded", again.Message, StringComparison.Ordinal);
     }
 

@@ -37,4 +37,10 @@ public sealed class InMemoryChannelStoreConformanceTests : ChannelStoreConforman
         ((InMemoryChannelStore)store).RewriteStatePayload(id, version, rewrite);
         return Task.FromResult(store);
     }
+
+    protected override Task<IChannelStore> CorruptJournalEntryAsync(IChannelStore store, string key)
+    {
+        ((InMemoryChannelStore)store).CorruptJournalEntry(key);
+        return Task.FromResult(store);
+    }
 }

@@ -38,6 +38,9 @@ public sealed class LiteDbChannelStoreConformanceTests : ChannelStoreConformance
     protected override Task<IChannelStore> RewriteStatePayloadAsync(IChannelStore store, ChannelId id, ulong version, Func<byte[], byte[]> rewrite) =>
         EditClosedAsync(store, () => RawLiteDb.RewritePayload(DatabasePath, StoreDocuments.States, StoreDocuments.StateKey(id, version), rewrite));
 
+    protected override Task<IChannelStore> CorruptJournalEntryAsync(IChannelStore store, string key) =>
+        EditClosedAsync(store, () => RawLiteDb.FlipPayloadBit(DatabasePath, StoreDocuments.Journal, StoreDocuments.JournalKey(key)));
+
     private IChannelStore Open() =>
         LiteDbChannelStore.Open(DatabasePath, new LiteDbStoreOptions { HistoryRetention = _historyRetention });
 

@@ -56,6 +56,8 @@ public sealed class LiteDbDurabilityTests : IDisposable
         }
 
         await AssertDurableOnReturnAsync(journal, () => store.SetCursorAsync("watcher", 42));
+        await AssertDurableOnReturnAsync(journal, () => store.PutEntryAsync("eth-tx/1/0xabc/register", new byte[300]));
+        await AssertDurableOnReturnAsync(journal, () => store.DeleteEntryAsync("eth-tx/1/0xabc/register"));
         await AssertDurableOnReturnAsync(journal, () => store.PruneHistoryAsync(channel.Id, 5));
     }
 

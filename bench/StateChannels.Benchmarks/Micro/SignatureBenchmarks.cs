@@ -8,7 +8,7 @@ namespace StateChannels.Benchmarks.Micro;
 /// One secp256k1 sign and one recover over the same EIP-712 digest, three ways side by side:
 /// ours (managed, NBitcoin.Secp256k1: the floor of the default path), native libsecp256k1
 /// (Secp256k1.Net: the floor of the machine) and Nethereum's default <see cref="EthECKey"/>.
-/// Each recover goes all the way to the 20-byte address, as <see cref="Ecdsa.TryRecover"/> does.
+/// Each recover goes all the way to the 20-byte address, as <see cref="Ecdsa.TryRecover(Hash32, in Signature, out EthAddress)"/> does.
 /// Program checks before any run that the three produce the same signature and address.
 /// </summary>
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]

@@ -66,7 +66,23 @@ internal static class JsonReport
             json[key] = Round(r.EndToEnd.Value(key));
         }
 
-        json["sequential_payments_vs_floor"] = Round(RunReport.Ratio(r.EndToEnd.Value("sequential_payments_per_s"), floorPerS), 3);
+        // Each throughput as a ratio of the floor (fully durable updates/s of one channel, native crypto);
+        // the managed run also against the floor with managed crypto (its own crypto).
+        double? floorManagedPerS = floor is null ? null : Floor.PerSecond(floor.ManagedUpdateUs);
+        foreach (string key in EndToEnd.Throughputs)
+        {
+            json[key + "_vs_floor"] = Round(RunReport.Ratio(r.EndToEnd.Value(key), floorPerS), 3);
+            if (!key.EndsWith("_native", StringComparison.Ordinal))
+            {
+                json[key + "_vs_floor_managed"] = Round(RunReport.Ratio(r.EndToEnd.Value(key), floorManagedPerS), 3);
+            }
+        }
+
+        foreach (string key in EndToEnd.TextKeys)
+        {
+            json["e2e_" + key.Replace("e2e_", string.Empty, StringComparison.Ordinal)] = r.EndToEnd.Text(key);
+        }
+
         json["e2e_note"] = r.EndToEnd.Source;
 
         var micro = new JsonObject();

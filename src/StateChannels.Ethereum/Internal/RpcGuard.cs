@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Nethereum.ABI.FunctionEncoding;
 using Nethereum.Contracts;
 using Nethereum.JsonRpc.Client;
+using Polly;
 
 namespace StateChannels.Ethereum.Internal;
 
@@ -28,12 +29,22 @@ internal static partial class RpcGuard
     /// <paramref name="transaction"/> (gas estimation and sending), a node's refusal of the
     /// transaction itself is <see cref="ErrorCode.TransactionFailed"/> rather than an RPC failure.
     /// </summary>
-    public static async Task<T> CallAsync<T>(string what, Func<Task<T>> request, bool transaction, CancellationToken cancellationToken)
+    public static Task<T> CallAsync<T>(string what, Func<Task<T>> request, bool transaction, CancellationToken cancellationToken) =>
+        CallAsync(what, ResiliencePipeline.Empty, request, transaction, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="CallAsync{T}(string, Func{Task{T}}, bool, CancellationToken)"/>, through
+    /// <paramref name="pipeline"/> (<see cref="RpcPipeline"/>): only for idempotent requests.
+    /// </summary>
+    public static async Task<T> CallAsync<T>(
+        string what, ResiliencePipeline pipeline, Func<Task<T>> request, bool transaction, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            return await request().WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await pipeline.ExecuteAsync(
+                static async (state, token) => await state().WaitAsync(token).ConfigureAwait(false), request, cancellationToken)
+                .ConfigureAwait(false);
         }
         catch (RpcResponseException e) when (transaction && e.RpcError?.Code is TransactionRejected or ServerError && !IsRevert(e.RpcError))
         {
@@ -80,6 +91,21 @@ internal static partial class RpcGuard
                 // HttpRequestException, JSON and format errors in an answer, ...
                 return new StateChannelException(ErrorCode.ChainRpcFailure, $"{what}: RPC request failed: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// Parses every given hex quantity now (Nethereum parses them lazily, on first use), so a malformed
+    /// answer fails inside the guarded request as <see cref="ErrorCode.ChainRpcFailure"/> rather than later
+    /// as a <see cref="FormatException"/>. Returns <paramref name="answer"/>.
+    /// </summary>
+    public static T Parsed<T>(T answer, params Nethereum.Hex.HexTypes.HexBigInteger?[] quantities)
+    {
+        foreach (var quantity in quantities)
+        {
+            _ = quantity?.Value;
+        }
+
+        return answer;
     }
 
     /// <summary>The exception for a revert with (possibly empty) revert data.</summary>

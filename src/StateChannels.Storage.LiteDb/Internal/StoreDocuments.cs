@@ -18,6 +18,8 @@ namespace StateChannels.Storage.LiteDb;
 /// bytes: the primary key is the unique (channel, version) index, and its byte order is version order.</description></item>
 /// <item><term>cursors</term><description><c>_id</c> = the cursor's name in UTF-8 bytes (binary, because LiteDB compares
 /// strings case-insensitively by default); payload = the value as 8 big-endian bytes.</description></item>
+/// <item><term>journal</term><description><c>_id</c> = the <see cref="ITransactionJournal"/> key in UTF-8 bytes; payload = the
+/// entry's bytes (opaque to the store; the chain adapter's codec carries its own schema version).</description></item>
 /// <item><term>meta</term><description>one document, <c>_id</c> = "store", whose schema is the store's.</description></item>
 /// </list>
 /// </summary>
@@ -29,6 +31,7 @@ internal static class StoreDocuments
     public const string Channels = "channels";
     public const string States = "states";
     public const string Cursors = "cursors";
+    public const string Journal = "journal";
     public const string Meta = "meta";
     public const string MetaId = "store";
 
@@ -61,6 +64,8 @@ internal static class StoreDocuments
     }
 
     public static byte[] CursorKey(string name) => Encoding.UTF8.GetBytes(name);
+
+    public static byte[] JournalKey(string key) => Encoding.UTF8.GetBytes(key);
 
     public static ulong VersionOfStateKey(ReadOnlySpan<byte> key) =>
         BinaryPrimitives.ReadUInt64BigEndian(key[ChannelId.Length..]);

@@ -45,7 +45,9 @@ public class Channel
     /// <summary>
     /// Pays <paramref name="amount"/> to the peer. Completes when the fully signed state carrying
     /// the payment is durable on our side (invariant 2). Cancelling withdraws a payment that is
-    /// still queued; one already proposed may still complete (watch <see cref="PaymentSent"/>).
+    /// still queued; one already proposed may still complete (watch <see cref="PaymentSent"/>). If the
+    /// channel leaves the active phase first (a dispute, a force close, a conclusion seen on chain),
+    /// the payment fails with <see cref="ErrorCode.WrongPhase"/>: it was not made.
     /// </summary>
     /// <exception cref="StateChannelException"><see cref="ErrorCode.InsufficientFunds"/>, <see cref="ErrorCode.WrongPhase"/>, <see cref="ErrorCode.PeerRejected"/>.</exception>
     public virtual Task<PaymentReceipt> PayAsync(Amount amount, CancellationToken cancellationToken = default) =>
@@ -54,7 +56,10 @@ public class Channel
     /// <summary>Closes cooperatively: both sign a final state, then one transaction pays both out.</summary>
     public virtual Task CloseAsync(CancellationToken cancellationToken = default) => _machine.CloseAsync(cancellationToken);
 
-    /// <summary>Closes alone: registers our latest state, waits out the challenge period, concludes and collects.</summary>
+    /// <summary>
+    /// Closes alone: registers our latest state, waits out the challenge period, concludes and collects.
+    /// Payments still queued or in flight, and a pending <see cref="CloseAsync"/>, fail with <see cref="ErrorCode.WrongPhase"/>.
+    /// </summary>
     public virtual Task ForceCloseAsync(CancellationToken cancellationToken = default) => _machine.ForceCloseAsync(cancellationToken);
 
     /// <summary>Withdraws any payout credited to our on-chain account for this channel's asset (when a push payout failed).</summary>

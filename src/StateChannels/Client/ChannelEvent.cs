@@ -18,7 +18,12 @@ public sealed record PaymentReceived(ChannelId ChannelId, ulong Version, Amount 
 /// <summary>Both deposits are confirmed: payments can flow.</summary>
 public sealed record ChannelFunded(ChannelId ChannelId) : ChannelEvent(ChannelId);
 
-/// <summary>The peer did not fund in time; the channel is aborted and our deposit must be recovered with a force close.</summary>
+/// <summary>
+/// The peer did not fund in time; the channel is aborted. If we deposited, the client then
+/// registers version 0 on chain (a <see cref="DisputeSeen"/> follows) so that after the challenge
+/// period each participant gets back exactly what it deposited: run the watcher
+/// (<see cref="StateChannelClient.RunWatcherAsync"/>) or call <see cref="Channel.ForceCloseAsync"/> to conclude.
+/// </summary>
 public sealed record FundingTimedOut(ChannelId ChannelId) : ChannelEvent(ChannelId);
 
 /// <summary>A state was registered on chain for this channel.</summary>
@@ -46,3 +51,14 @@ public sealed record KeyInUseDetected(ChannelId ChannelId, ulong Version, string
 
 /// <summary>The peer broke the protocol; its connection was dropped and our state is unchanged.</summary>
 public sealed record PeerMisbehaved(ChannelId ChannelId, EthAddress Peer, string Reason) : ChannelEvent(ChannelId);
+
+/// <summary>
+/// An alarm about the chain, not about one channel (<see cref="ChannelEvent.ChannelId"/> is
+/// <see cref="ChannelId.Zero"/>): the chain view stopped advancing — the head block is older than
+/// <see cref="StateChannelClientOptions.StaleChainThreshold"/>, or the RPC has failed for that long.
+/// While it lasts a registration by the peer may go unseen: switch to another RPC endpoint or node.
+/// </summary>
+public sealed record ChainStale(string Reason) : ChannelEvent(ChannelId.Zero);
+
+/// <summary>The chain view advances again after a <see cref="ChainStale"/> alarm (<see cref="ChannelEvent.ChannelId"/> is <see cref="ChannelId.Zero"/>).</summary>
+public sealed record ChainFresh(string Reason) : ChannelEvent(ChannelId.Zero);

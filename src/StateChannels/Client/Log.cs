@@ -29,7 +29,10 @@ internal static partial class Log
     [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "channel {ChannelId}: our deposit reverted ({Reason}); waiting for both deposits until the funding timeout")]
     public static partial void DepositReverted(ILogger logger, ChannelId channelId, string reason);
 
-    [LoggerMessage(EventId = 1010, Level = LogLevel.Critical, Message = "channel {ChannelId}: another instance signs with our key (version {Version}: {Detail}); this client signs nothing more")]
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "channel {ChannelId}: funding timed out and the refund could not be started ({Code}): {Reason}; ForceCloseAsync retries it")]
+    public static partial void RefundNotStarted(ILogger logger, ChannelId channelId, ErrorCode code, string reason);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Critical, Message = "channel {ChannelId}: another instance signs with our key (version {Version}: {Detail}); this client signs nothing more")]
     public static partial void KeyInUse(ILogger logger, ChannelId channelId, ulong version, string detail);
 
     [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "dropping connection to {Peer}: {Reason}")]

@@ -17,13 +17,18 @@ public partial class StateChannelClient : IAsyncDisposable
     private readonly ConcurrentDictionary<ChannelId, ChannelMachine> _channels = new();
     private readonly ConcurrentDictionary<EthAddress, PeerSession> _sessions = new();
     private readonly ChannelEngine _engine = null!;
+    private readonly IChainEventSource? _chainEvents;
 
     /// <summary>For mocking only.</summary>
     protected StateChannelClient()
     {
     }
 
-    private StateChannelClient(ChannelEngine engine) => _engine = engine;
+    private StateChannelClient(ChannelEngine engine, IChainEventSource? chainEvents)
+    {
+        _engine = engine;
+        _chainEvents = chainEvents;
+    }
 
     /// <summary>Our participant address (the channel signing key's address).</summary>
     public virtual EthAddress Address => _engine.Signer.Address;
@@ -34,16 +39,57 @@ public partial class StateChannelClient : IAsyncDisposable
     /// <summary>
     /// Creates a client and loads its channels from <paramref name="store"/>, verifying every
     /// stored signature: a channel whose stored state does not verify is marked fallen-behind and
-    /// will sync from the peer instead of disputing.
+    /// will sync from the peer instead of disputing. Without a chain-event source the watcher
+    /// (<see cref="RunWatcherAsync"/>) looks at every channel on every poll.
     /// </summary>
-    public static async Task<StateChannelClient> CreateAsync(
+    public static Task<StateChannelClient> CreateAsync(
         StateChannelClientOptions options,
         IChannelSigner signer,
         IChannelStore store,
         IAdjudicator adjudicator,
         TimeProvider? timeProvider = null,
         ILoggerFactory? loggerFactory = null,
+        CancellationToken cancellationToken = default) =>
+        CreateCoreAsync(options, signer, store, adjudicator, null, timeProvider, loggerFactory, cancellationToken);
+
+    /// <summary>
+    /// Creates a client like the overload without one
+    /// whose watcher follows the adjudicator's events from a durable block cursor (in
+    /// <paramref name="store"/>): each poll it looks only at the channels that events touched and
+    /// at channels in dispute, after one full check of every channel at start — what a client
+    /// with thousands of channels needs. It also raises <see cref="ChainStale"/> alarms.
+    /// </summary>
+    /// <param name="options">The options.</param>
+    /// <param name="signer">The channel signing key.</param>
+    /// <param name="store">The durable store (also holds the watcher's block cursor).</param>
+    /// <param name="adjudicator">The chain port.</param>
+    /// <param name="chainEvents">The adjudicator's events (for the same chain and contract as <paramref name="adjudicator"/>).</param>
+    /// <param name="timeProvider">The clock; default <see cref="TimeProvider.System"/>.</param>
+    /// <param name="loggerFactory">Logging; default none.</param>
+    /// <param name="cancellationToken">Cancels loading.</param>
+    public static Task<StateChannelClient> CreateAsync(
+        StateChannelClientOptions options,
+        IChannelSigner signer,
+        IChannelStore store,
+        IAdjudicator adjudicator,
+        IChainEventSource chainEvents,
+        TimeProvider? timeProvider = null,
+        ILoggerFactory? loggerFactory = null,
         CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(chainEvents);
+        return CreateCoreAsync(options, signer, store, adjudicator, chainEvents, timeProvider, loggerFactory, cancellationToken);
+    }
+
+    private static async Task<StateChannelClient> CreateCoreAsync(
+        StateChannelClientOptions options,
+        IChannelSigner signer,
+        IChannelStore store,
+        IAdjudicator adjudicator,
+        IChainEventSource? chainEvents,
+        TimeProvider? timeProvider,
+        ILoggerFactory? loggerFactory,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(signer);
@@ -52,11 +98,18 @@ public partial class StateChannelClient : IAsyncDisposable
         options.Validate();
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<StateChannelClient>();
         var engine = new ChannelEngine(
-            options, signer, store, adjudicator, timeProvider ?? TimeProvider.System, logger, new ChannelEventHub(options.EventBufferSize));
-        var client = new StateChannelClient(engine);
+            options,
+            signer,
+            store,
+            adjudicator,
+            timeProvider ?? TimeProvider.System,
+            logger,
+            new ChannelEventHub(options.EventBufferSize),
+            new ClientMetrics(options.MeterFactory, signer.Address, options.Asset));
+        var client = new StateChannelClient(engine, chainEvents);
         await foreach (var record in store.GetChannelsAsync(cancellationToken).ConfigureAwait(false))
         {
-            var verified = RecordVerifier.Verify(record, signer.Address, logger);
+            var verified = RecordVerifier.Verify(record, signer.Address, options.Secp256k1, logger);
             if (options.RestoredFromBackup && verified.Phase is not ChannelPhase.Closed)
             {
                 verified = verified with { FallenBehind = true };
@@ -143,7 +196,9 @@ public partial class StateChannelClient : IAsyncDisposable
         }
 
         _sessions[connection.Peer] = session;
+        _engine.Metrics.ConnectionStarted();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, session.Aborted);
+        var dispatcher = new ConnectionDispatcher(session, _engine.Logger);
         try
         {
             foreach (var machine in ChannelsWith(connection.Peer))
@@ -165,7 +220,7 @@ public partial class StateChannelClient : IAsyncDisposable
                     break;
                 }
 
-                await DispatchAsync(session, message).ConfigureAwait(false);
+                await DispatchAsync(session, message, dispatcher, stop.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -179,6 +234,19 @@ public partial class StateChannelClient : IAsyncDisposable
         }
         finally
         {
+            // Messages still in hand finish first (a durable write in progress completes); if they
+            // are stuck (a send to a peer that stopped reading), dropping the connection frees them.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo? handlerFault;
+            try
+            {
+                handlerFault = await dispatcher.DrainAsync().WaitAsync(_engine.Options.UpdateTimeout).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                session.Abort("messages in hand did not finish");
+                handlerFault = await dispatcher.DrainAsync().ConfigureAwait(false);
+            }
+
             _sessions.TryRemove(new KeyValuePair<EthAddress, PeerSession>(connection.Peer, session));
             foreach (var machine in ChannelsWith(connection.Peer))
             {
@@ -186,38 +254,10 @@ public partial class StateChannelClient : IAsyncDisposable
             }
 
             session.Abort("connection ended");
-        }
-    }
+            _engine.Metrics.ConnectionEnded();
 
-    /// <summary>
-    /// The watcher: until cancelled, looks at every channel on chain each
-    /// <see cref="StateChannelClientOptions.ChainPollInterval"/>, refutes any registration older than
-    /// our latest fully signed state, and concludes once the deadline has passed. Run it whenever
-    /// the client runs — a client that is offline for longer than the challenge period must
-    /// delegate this to a watchtower. One channel's failure never stops the others.
-    /// </summary>
-    public virtual async Task RunWatcherAsync(CancellationToken cancellationToken = default)
-    {
-        while (true)
-        {
-            await WatchOnceAsync(cancellationToken).ConfigureAwait(false);
-            await Task.Delay(_engine.Options.ChainPollInterval, _engine.Time, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>One pass of the watcher over every channel.</summary>
-    internal async Task WatchOnceAsync(CancellationToken cancellationToken)
-    {
-        foreach (var machine in _channels.Values)
-        {
-            try
-            {
-                await machine.WatchOnceAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (StateChannelException e)
-            {
-                Log.WatchFailed(_engine.Logger, machine.Id, e.Code, e.Message);
-            }
+            // A handler's bug surfaces here, after the clean-up, as it did when handlers ran in line.
+            handlerFault?.Throw();
         }
     }
 
@@ -229,6 +269,8 @@ public partial class StateChannelClient : IAsyncDisposable
             s.Abort("client disposed");
         }
 
+        _engine?.Metrics.Dispose();
+
         GC.SuppressFinalize(this);
         return ValueTask.CompletedTask;
     }
@@ -236,10 +278,11 @@ public partial class StateChannelClient : IAsyncDisposable
     private IEnumerable<ChannelMachine> ChannelsWith(EthAddress peer) =>
         _channels.Values.Where(m => m.PeerAddress == peer).ToList();
 
-    private async Task DispatchAsync(PeerSession session, ProtocolMessage message)
+    private async Task DispatchAsync(PeerSession session, ProtocolMessage message, ConnectionDispatcher dispatcher, CancellationToken cancellationToken)
     {
         if (message is OpenRequest open)
         {
+            // Rare, and it creates the channel the next messages are for: handled in line.
             await HandleOpenRequestAsync(session, open).ConfigureAwait(false);
             return;
         }
@@ -247,7 +290,7 @@ public partial class StateChannelClient : IAsyncDisposable
         var id = MessageCodec.ChannelOf(message);
         if (_channels.TryGetValue(id, out var machine) && machine.PeerAddress == session.Peer)
         {
-            await machine.HandleAsync(message, session).ConfigureAwait(false);
+            await dispatcher.PostAsync(machine, message, cancellationToken).ConfigureAwait(false);
         }
     }
 

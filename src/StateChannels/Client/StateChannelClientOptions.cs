@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+
 namespace StateChannels;
 
 /// <summary>Options of a <see cref="StateChannelClient"/>. Validated once, at construction.</summary>
@@ -6,7 +8,10 @@ public class StateChannelClientOptions
     /// <summary>How long a proposal may wait for the peer's answer before the connection is dropped and re-established. Default 10 s.</summary>
     public TimeSpan UpdateTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long after version 0 both deposits must be confirmed before the channel is aborted. Default 1 hour. Separate from the challenge duration.</summary>
+    /// <summary>
+    /// How long after version 0 both deposits must be confirmed before the channel is aborted. Default 1 hour. Separate from the challenge duration.
+    /// On abort, a client that deposited registers version 0 to get its deposit back after the challenge period (see <see cref="FundingTimedOut"/>).
+    /// </summary>
     public TimeSpan FundingTimeout { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>How often the chain is polled while waiting for deposits or a deadline. Default 1 s.</summary>
@@ -38,8 +43,44 @@ public class StateChannelClientOptions
     /// <summary>Channels a single peer may hold open with us at most (B11 griefing bound). Default 1,000.</summary>
     public int MaxChannelsPerPeer { get; set; } = 1_000;
 
+    /// <summary>
+    /// Creates the client's <see cref="Meter"/> (named <see cref="StateChannelMetrics.MeterName"/>), as
+    /// a host's dependency injection provides it. Default null: the client creates its own meter and
+    /// disposes it with itself.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; set; }
+
+    /// <summary>
+    /// When the chain view counts as stale: the head block's timestamp lags the client's clock by
+    /// more than this, or the chain RPC has failed continuously for this long. The watcher then
+    /// raises <see cref="ChainStale"/> (and <see cref="ChainFresh"/> when it recovers). Needs an
+    /// <see cref="IChainEventSource"/>. Default 5 minutes; keep it well below the challenge duration.
+    /// </summary>
+    public TimeSpan StaleChainThreshold { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Blocks of history the watcher keeps to detect reorgs, and how far it re-reads after a restart
+    /// or a reorg deeper than that history (re-reading is harmless). Default 64 blocks; at least 1.
+    /// </summary>
+    public int ReorgDepth { get; set; } = 64;
+
+    /// <summary>The most blocks one event query spans (nodes limit eth_getLogs ranges). Default 2,000 blocks; at least 1.</summary>
+    public int MaxBlockRange { get; set; } = 2_000;
+
+    /// <summary>
+    /// The secp256k1 implementation that verifies the peer's signatures (recovery) in the engine and
+    /// on load. Default <see cref="ManagedSecp256k1.Instance"/>; StateChannels.Crypto.Native offers
+    /// libsecp256k1, several times faster. Signing is chosen where the signer is built
+    /// (<see cref="PrivateKeySigner(PrivateKey, ISecp256k1)"/>). Every implementation gives the same results.
+    /// </summary>
+    public ISecp256k1 Secp256k1 { get; set; } = ManagedSecp256k1.Instance;
+
     internal void Validate()
     {
+        ArgumentNullException.ThrowIfNull(Secp256k1, nameof(Secp256k1));
+        Positive(StaleChainThreshold, nameof(StaleChainThreshold));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReorgDepth, 1, nameof(ReorgDepth));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBlockRange, 1, nameof(MaxBlockRange));
         Positive(UpdateTimeout, nameof(UpdateTimeout));
         Positive(FundingTimeout, nameof(FundingTimeout));
         Positive(ChainPollInterval, nameof(ChainPollInterval));

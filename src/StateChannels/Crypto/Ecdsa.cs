@@ -50,6 +50,61 @@ public static class Ecdsa
         return true;
     }
 
+    /// <summary>
+    /// Recovers the address that signed <paramref name="digest"/> with another secp256k1
+    /// implementation: the same rules and result as <see cref="TryRecover(Hash32, in Signature, out EthAddress)"/>.
+    /// </summary>
+    /// <param name="secp256k1">The implementation; <see cref="ManagedSecp256k1.Instance"/> takes the default path.</param>
+    /// <param name="digest">The signed digest.</param>
+    /// <param name="signature">The signature (untrusted).</param>
+    /// <param name="signer">The signer, or <see cref="EthAddress.Zero"/> when recovery fails.</param>
+    /// <returns><see langword="true"/> when the signature is valid under the rules and recovers to a non-zero address.</returns>
+    public static bool TryRecover(ISecp256k1 secp256k1, Hash32 digest, in Signature signature, out EthAddress signer)
+    {
+        ArgumentNullException.ThrowIfNull(secp256k1);
+        if (secp256k1 is ManagedSecp256k1)
+        {
+            return TryRecover(digest, signature, out signer);
+        }
+
+        signer = default;
+        if (!signature.IsValid)
+        {
+            return false;
+        }
+
+        Span<byte> compact = stackalloc byte[64];
+        signature.R.WriteTo(compact);
+        signature.S.WriteTo(compact[32..]);
+        Span<byte> message = stackalloc byte[Hash32.Length];
+        digest.WriteTo(message);
+        Span<byte> publicKey = stackalloc byte[64];
+        if (!secp256k1.TryRecover(message, compact, signature.RecoveryId, publicKey))
+        {
+            return false;
+        }
+
+        Span<byte> hash = stackalloc byte[Keccak.HashSize];
+        Keccak.Hash(publicKey, hash);
+        EthAddress address = EthAddress.FromBytes(hash[12..]);
+        if (address.IsZero)
+        {
+            return false;
+        }
+
+        signer = address;
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="signature"/> over <paramref name="digest"/> was made by <paramref name="expectedSigner"/>, recovered with <paramref name="secp256k1"/>.</summary>
+    /// <param name="secp256k1">The implementation.</param>
+    /// <param name="digest">The signed digest.</param>
+    /// <param name="signature">The signature (untrusted).</param>
+    /// <param name="expectedSigner">The address that must have signed; the zero address never verifies.</param>
+    /// <returns><see langword="true"/> when the signature is valid and recovers to <paramref name="expectedSigner"/>.</returns>
+    public static bool Verify(ISecp256k1 secp256k1, Hash32 digest, in Signature signature, EthAddress expectedSigner) =>
+        TryRecover(secp256k1, digest, signature, out EthAddress signer) && signer == expectedSigner;
+
     /// <summary>Recovers the address that signed <paramref name="digest"/>.</summary>
     /// <param name="digest">The signed digest.</param>
     /// <param name="signature">The signature (untrusted).</param>

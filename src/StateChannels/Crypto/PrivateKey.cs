@@ -8,7 +8,7 @@ namespace StateChannels;
 /// A secp256k1 signing key. Signs 32-byte digests with deterministic RFC 6979 nonces, always
 /// low-s with v ∈ {27, 28}, so its signatures equal those of ethers' <c>Wallet</c>.
 /// The key never appears in <see cref="ToString"/> or in exception messages; <see cref="Dispose"/>
-/// zeroes it. <see cref="Sign"/> and <see cref="Address"/> are thread-safe; do not dispose while
+/// zeroes it. <see cref="Sign(Hash32)"/> and <see cref="Address"/> are thread-safe; do not dispose while
 /// another thread signs.
 /// </summary>
 public sealed class PrivateKey : IDisposable
@@ -110,13 +110,56 @@ public sealed class PrivateKey : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         Span<byte> message = stackalloc byte[Hash32.Length];
         digest.WriteTo(message);
-        if (!_key.TrySignRecoverable(message, out SecpRecoverableECDSASignature? signature) || signature is null)
+        Span<byte> compact = stackalloc byte[64];
+        if (!ManagedSecp256k1.TrySign(_key, message, compact, out int recoveryId))
         {
             throw new CryptographicException("Signing failed.");
         }
 
+        return ToSignature(compact, recoveryId);
+    }
+
+    /// <summary>
+    /// Signs a 32-byte digest with another secp256k1 implementation (e.g. native libsecp256k1):
+    /// the same signature as <see cref="Sign(Hash32)"/>, byte for byte. The secret is copied to the
+    /// stack for the call and zeroed after it.
+    /// </summary>
+    /// <param name="digest">The digest to sign.</param>
+    /// <param name="secp256k1">The implementation; <see cref="ManagedSecp256k1.Instance"/> takes the path of <see cref="Sign(Hash32)"/>.</param>
+    /// <returns>The signature.</returns>
+    /// <exception cref="ObjectDisposedException">The key was disposed.</exception>
+    public Signature Sign(Hash32 digest, ISecp256k1 secp256k1)
+    {
+        ArgumentNullException.ThrowIfNull(secp256k1);
+        if (secp256k1 is ManagedSecp256k1)
+        {
+            return Sign(digest);
+        }
+
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        Span<byte> message = stackalloc byte[Hash32.Length];
+        digest.WriteTo(message);
         Span<byte> compact = stackalloc byte[64];
-        signature.WriteToSpanCompact(compact, out int recoveryId);
+        Span<byte> secret = stackalloc byte[Length];
+        int recoveryId;
+        try
+        {
+            _key.WriteToSpan(secret);
+            if (!secp256k1.TrySignRecoverable(secret, message, compact, out recoveryId))
+            {
+                throw new CryptographicException("Signing failed.");
+            }
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(secret);
+        }
+
+        return ToSignature(compact, recoveryId);
+    }
+
+    private static Signature ToSignature(ReadOnlySpan<byte> compact, int recoveryId)
+    {
         if (recoveryId is not (0 or 1))
         {
             // r >= n would need recovery ids 2/3; probability ~2^-127, and Ethereum cannot express it.

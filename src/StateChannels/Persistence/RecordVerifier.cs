@@ -11,9 +11,13 @@ internal static class RecordVerifier
     /// disputes with it. The sign-once record is kept whenever its own signature is ours: refusing to
     /// sign again at its version is always safe.
     /// </summary>
-    public static ChannelRecord Verify(ChannelRecord record, EthAddress me, ILogger logger)
+    public static ChannelRecord Verify(ChannelRecord record, EthAddress me, ILogger logger) =>
+        Verify(record, me, ManagedSecp256k1.Instance, logger);
+
+    /// <inheritdoc cref="Verify(ChannelRecord, EthAddress, ILogger)"/>
+    public static ChannelRecord Verify(ChannelRecord record, EthAddress me, ISecp256k1 secp256k1, ILogger logger)
     {
-        var why = Check(record, me);
+        var why = Check(record, me, secp256k1);
         if (why is null)
         {
             return record;
@@ -23,7 +27,15 @@ internal static class RecordVerifier
         return record with { Latest = null, FallenBehind = true };
     }
 
-    private static string? Check(ChannelRecord r, EthAddress me)
+    /// <summary>
+    /// The sign-once record is our signature on the latest state, which <see cref="Check"/> has just
+    /// verified as ours (same digest, same bytes, same signer): no second recovery needed. The usual
+    /// case after a completed update, and it saves a third of the load time.
+    /// </summary>
+    private static bool SameAsVerifiedLatest(ChannelRecord r, SignIntent intent) =>
+        r.Latest is { } full && full.State == intent.State && full.SignatureOf(r.MyIndex) == intent.Signature;
+
+    private static string? Check(ChannelRecord r, EthAddress me, ISecp256k1 secp256k1)
     {
         if (Eip712.ComputeChannelId(r.Domain, r.Params) != r.Id)
         {
@@ -39,15 +51,16 @@ internal static class RecordVerifier
         {
             var digest = Eip712.HashState(r.Domain, full.State);
             if (full.State.ChannelId != r.Id
-                || !Ecdsa.Verify(digest, full.Sig0, r.Params.Participant0)
-                || !Ecdsa.Verify(digest, full.Sig1, r.Params.Participant1))
+                || !Ecdsa.Verify(secp256k1, digest, full.Sig0, r.Params.Participant0)
+                || !Ecdsa.Verify(secp256k1, digest, full.Sig1, r.Params.Participant1))
             {
                 return $"latest state (version {full.State.Version}) is not signed by both participants";
             }
         }
 
         if (r.LastSigned is { } intent
-            && (Eip712.HashState(r.Domain, intent.State) != intent.Digest || !Ecdsa.Verify(intent.Digest, intent.Signature, me)))
+            && (Eip712.HashState(r.Domain, intent.State) != intent.Digest
+                || (!SameAsVerifiedLatest(r, intent) && !Ecdsa.Verify(secp256k1, intent.Digest, intent.Signature, me))))
         {
             return "sign-once record does not verify";
         }

@@ -10,7 +10,8 @@ internal sealed class ChannelEngine(
     IAdjudicator adjudicator,
     TimeProvider time,
     ILogger logger,
-    ChannelEventHub events)
+    ChannelEventHub events,
+    ClientMetrics metrics)
 {
     public StateChannelClientOptions Options { get; } = options;
 
@@ -25,6 +26,8 @@ internal sealed class ChannelEngine(
     public ILogger Logger { get; } = logger;
 
     public ChannelEventHub Events { get; } = events;
+
+    public ClientMetrics Metrics { get; } = metrics;
 
     private int _keyInUse;
 

@@ -13,6 +13,7 @@ internal sealed partial class ChannelMachine
             throw new ArgumentOutOfRangeException(nameof(amount), "a payment must be positive");
         }
 
+        var started = _engine.Time.GetTimestamp();
         var payment = new PendingPayment(amount);
         await LockedAsync(async () =>
         {
@@ -33,7 +34,7 @@ internal sealed partial class ChannelMachine
             }
 
             // Check against what is left after everything already queued or in flight.
-            var committed = Sum(_queue) + (_inflight is null ? Amount.Zero : Sum(_inflight.Payments));
+            var committed = _queuedTotal + (_inflight is null ? Amount.Zero : _inflight.Total);
             var available = TransitionRules.BalanceOf(Current, Me);
             if (committed + amount > available)
             {
@@ -42,13 +43,16 @@ internal sealed partial class ChannelMachine
             }
 
             _queue.Add(payment);
+            _queuedTotal += amount;
             await StartNextAsync().ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
 
         // Cancelling withdraws the payment if it is still queued. Once proposed it may still
         // complete: the caller stops waiting, and PaymentSent reports the outcome.
         using var registration = cancellationToken.Register(() => _ = CancelQueuedAsync(payment));
-        return await payment.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var receipt = await payment.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        _engine.Metrics.PaymentSent(amount, _engine.Time.GetElapsedTime(started));
+        return receipt;
     }
 
     /// <summary>Proposes the final state and waits until it is fully signed and durable.</summary>
@@ -76,22 +80,12 @@ internal sealed partial class ChannelMachine
             // Only a payment not yet proposed can be withdrawn; one in flight may still complete.
             if (_queue.Remove(payment))
             {
+                _queuedTotal -= payment.Amount;
                 payment.Completion.TrySetCanceled();
             }
 
             return Task.CompletedTask;
         }).ConfigureAwait(false);
-    }
-
-    private static Amount Sum(List<PendingPayment> payments)
-    {
-        var total = Amount.Zero;
-        foreach (var p in payments)
-        {
-            total += p.Amount;
-        }
-
-        return total;
     }
 
     /// <summary>If idle and in sync, proposes the next state: all queued payments coalesced, or the close.</summary>
@@ -114,8 +108,10 @@ internal sealed partial class ChannelMachine
         if (_queue.Count > 0 && _record.Phase == ChannelPhase.Active)
         {
             carried = [.. _queue];
+            var total = _queuedTotal;
             _queue.Clear();
-            next = TransitionRules.Pay(Current, Me, Sum(carried), NextVersion);
+            _queuedTotal = Amount.Zero;
+            next = TransitionRules.Pay(Current, Me, total, NextVersion);
         }
         else if (_pendingClose is not null)
         {
@@ -211,9 +207,12 @@ internal sealed partial class ChannelMachine
 
         if (proposal.Payments.Count > 0)
         {
-            _engine.Events.Publish(new PaymentSent(Id, proposal.State.Version, Sum(proposal.Payments), myBalance));
+            _engine.Events.Publish(new PaymentSent(Id, proposal.State.Version, proposal.Total, myBalance));
         }
 
+        // Start the funding task (version 0) before completing the open: OpenChannelAsync resumes on
+        // another thread and waits for that task; found missing, it returned a channel still in Funding.
+        OnFullySigned(full);
         if (proposal.Completion is { } completion)
         {
             if (ReferenceEquals(completion, _pendingClose))
@@ -224,7 +223,6 @@ internal sealed partial class ChannelMachine
             completion.TrySetResult(full);
         }
 
-        OnFullySigned(full);
         await StartNextAsync().ConfigureAwait(false);
     }
 
@@ -296,6 +294,7 @@ internal sealed partial class ChannelMachine
         }
 
         _queue.InsertRange(0, proposal.Payments);
+        _queuedTotal += proposal.Total;
         if (proposal.Completion is { } close)
         {
             _pendingClose ??= close;

@@ -166,6 +166,7 @@ internal sealed partial class ChannelMachine
         var after = TransitionRules.BalanceOf(full.State, Me);
         if (hadLatest && after > before)
         {
+            _engine.Metrics.PaymentReceived(after - before);
             _engine.Events.Publish(new PaymentReceived(Id, full.State.Version, after - before, after));
         }
 

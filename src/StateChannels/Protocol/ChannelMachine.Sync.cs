@@ -65,6 +65,7 @@ internal sealed partial class ChannelMachine
     /// </summary>
     private async Task HandleReestablishAsync(Reestablish m, IPeerLink from)
     {
+        _engine.Metrics.Reestablished();
         if (m.Latest is { } theirs)
         {
             if (!IsValidFull(theirs, out var why))
@@ -182,8 +183,8 @@ internal sealed partial class ChannelMachine
         }
 
         var digest = Digest(full.State);
-        if (!Ecdsa.TryRecover(digest, full.Sig0, out var a0) || a0 != Params.Participant0
-            || !Ecdsa.TryRecover(digest, full.Sig1, out var a1) || a1 != Params.Participant1)
+        if (!Ecdsa.TryRecover(_engine.Options.Secp256k1, digest, full.Sig0, out var a0) || a0 != Params.Participant0
+            || !Ecdsa.TryRecover(_engine.Options.Secp256k1, digest, full.Sig1, out var a1) || a1 != Params.Participant1)
         {
             why = $"version {full.State.Version} is not signed by both participants";
             return false;

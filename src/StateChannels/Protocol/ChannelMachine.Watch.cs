@@ -48,6 +48,7 @@ internal sealed partial class ChannelMachine
             if (latest.State.Version > registered)
             {
                 await chain.RegisterAsync(Params, latest, cancellationToken).ConfigureAwait(false);
+                _engine.Metrics.DisputeRefuted();
                 _engine.Events.Publish(new DisputeRefuted(Id, registered, latest.State.Version));
             }
             else

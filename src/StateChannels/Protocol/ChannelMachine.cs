@@ -13,6 +13,9 @@ internal sealed partial class ChannelMachine
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly ChannelEngine _engine;
     private readonly List<PendingPayment> _queue = [];
+
+    /// <summary>The sum of <see cref="_queue"/>, kept with it, so a payment's balance check is O(1) rather than O(queued).</summary>
+    private Amount _queuedTotal;
     private ChannelRecord _record;
     private Proposal? _inflight;
     private TaskCompletionSource<SignedState>? _pendingClose;
@@ -113,11 +116,13 @@ internal sealed partial class ChannelMachine
             }
         }
 
-        return _engine.Signer.SignState(_record.Domain, state);
+        var signature = _engine.Signer.SignState(_record.Domain, state);
+        _engine.Metrics.StateSigned();
+        return signature;
     }
 
     private bool VerifyPeer(Hash32 digest, Signature signature) =>
-        Ecdsa.TryRecover(digest, signature, out var signer) && signer == PeerAddress;
+        Ecdsa.TryRecover(_engine.Options.Secp256k1, digest, signature, out var signer) && signer == PeerAddress;
 
     private SignedState Combine(ChannelState state, Signature mine, Signature theirs) =>
         Me == 0 ? new SignedState(state, mine, theirs) : new SignedState(state, theirs, mine);

@@ -13,8 +13,22 @@ internal sealed class Proposal(ChannelState state, Hash32 digest, List<PendingPa
     /// <summary>The payments this state carries (empty for open and close).</summary>
     public List<PendingPayment> Payments { get; } = payments;
 
+    /// <summary>The sum of <see cref="Payments"/> (computed once: the list does not change after construction).</summary>
+    public Amount Total { get; } = SumOf(payments);
+
     /// <summary>Completed with the fully signed state, for open and close proposals.</summary>
     public TaskCompletionSource<SignedState>? Completion { get; } = completion;
+
+    public static Amount SumOf(List<PendingPayment> payments)
+    {
+        var total = Amount.Zero;
+        foreach (var p in payments)
+        {
+            total += p.Amount;
+        }
+
+        return total;
+    }
 
     public void Fail(Exception error)
     {

@@ -34,14 +34,23 @@ internal sealed class Party : IAsyncDisposable
 
     public static async Task<Party> CreateAsync(
         string name, SimulatedChain chain, IChannelStore? store = null, StateChannelClientOptions? options = null,
-        TimeProvider? clientTime = null, PrivateKey? keyOf = null, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
+        TimeProvider? clientTime = null, PrivateKey? keyOf = null, bool chainEvents = true, IAdjudicator? adjudicator = null,
+        Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
     {
         var key = keyOf ?? PrivateKey.Create();
         store ??= new InMemoryChannelStore();
-        var client = await StateChannelClient.CreateAsync(
-            options ?? FastOptions(), new PrivateKeySigner(key), store, chain.For(key.Address), clientTime ?? chain.Time, loggerFactory);
+        adjudicator ??= chain.For(key.Address);
+        var client = chainEvents
+            ? await StateChannelClient.CreateAsync(
+                options ?? FastOptions(), new PrivateKeySigner(key), store, adjudicator, chain.Events, clientTime ?? chain.Time, loggerFactory)
+            : await StateChannelClient.CreateAsync(
+                options ?? FastOptions(), new PrivateKeySigner(key), store, adjudicator, clientTime ?? chain.Time, loggerFactory);
         return new Party(name, key, store, client);
     }
+
+    /// <summary>Wraps a client created by the test itself.</summary>
+    public static Task<Party> CreateWith(string name, PrivateKey key, IChannelStore store, StateChannelClient client) =>
+        Task.FromResult(new Party(name, key, store, client));
 
     /// <summary>Connects two parties over an in-memory link and serves it on both sides.</summary>
     public static InMemoryTransport Connect(Party a, Party b)

@@ -1,0 +1,28 @@
+namespace StateChannels.Benchmarks.EndToEnd;
+
+/// <summary>Sizes and durations of the end-to-end stage; quick mode keeps the sizes and shortens the runs.</summary>
+internal sealed record E2eSettings(string RepositoryRoot, bool Quick)
+{
+    public TimeSpan Duration => TimeSpan.FromSeconds(Quick ? 5 : 20);
+
+    public TimeSpan Warmup => TimeSpan.FromSeconds(Quick ? 1.5 : 5);
+
+    public int ConcurrentCallers { get; init; } = 1000;
+
+    public int HubChannels { get; init; } = 1000;
+
+    public int HubCallers { get; init; } = 1000;
+
+    public double HubOfferedPerSecond { get; init; } = 5000;
+
+    public int OpenParallelism { get; init; } = 100;
+
+    public int ReopenChannels { get; init; } = 10_000;
+
+    public IReadOnlyList<string> Backends { get; init; } = ["managed", "native"];
+
+    public string Describe() =>
+        $"{(Quick ? "quick" : "full")}: {Duration.TotalSeconds:F0} s per workload after {Warmup.TotalSeconds:F1} s warm-up; " +
+        $"concurrent {ConcurrentCallers} callers; hub {HubChannels} channels opened {OpenParallelism} at a time, {HubCallers} callers closed loop, " +
+        $"{HubOfferedPerSecond:F0}/s offered open loop; reopen {ReopenChannels} channels; backends {string.Join(", ", Backends)}";
+}

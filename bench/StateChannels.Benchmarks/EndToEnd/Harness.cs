@@ -1,0 +1,242 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using StateChannels.Ethereum;
+
+namespace StateChannels.Benchmarks.EndToEnd;
+
+/// <summary>
+/// The end-to-end stage (issue 7): anvil with the adjudicator deployed; the hub as a child OS
+/// process and the driver (this process) as the payer, over loopback TCP, each with its own
+/// durable LiteDB file. Per secp256k1 backend (managed, then native): sequential and concurrent
+/// payments on one channel; 1,000 channels opened on chain (the driver funds them, one deposit
+/// each); the hub's memory before and after; payments over all of them (closed and open loop).
+/// Then the reopen of a store holding 10,000 channels. Writes bench/results/e2e.json.
+/// </summary>
+internal static class Harness
+{
+    public static readonly Amount ChannelFunding = Amount.Parse("1000000000000000"); // 0.001 ETH: a million 1-wei payments
+
+    public static async Task<JsonObject> RunAsync(E2eSettings settings, TextWriter log)
+    {
+        var figures = new JsonObject
+        {
+            ["measured_at"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            ["e2e_settings"] = settings.Describe(),
+            ["e2e_load_before"] = LoadAverage(),
+        };
+        await using (var anvil = await Anvil.StartAsync(settings.RepositoryRoot).ConfigureAwait(false))
+        {
+            using var deployer = PrivateKey.Parse(anvil.PrivateKeys[0]);
+            var adjudicator = await EthereumAdjudicator.DeployAsync(anvil.RpcUrl, deployer, Party.ChainOptions()).ConfigureAwait(false);
+            log.WriteLine($"e2e: anvil at {anvil.RpcUrl}, adjudicator {adjudicator}");
+            var account = 1;
+            foreach (var backend in settings.Backends)
+            {
+                var suffix = backend == "managed" ? string.Empty : "_" + backend;
+                var run = await RunBackendAsync(settings, anvil, adjudicator, backend, anvil.PrivateKeys[account], anvil.PrivateKeys[account + 1], log)
+                    .ConfigureAwait(false);
+                account += 2;
+                foreach (var (key, value) in run)
+                {
+                    figures[key + suffix] = value?.DeepClone();
+                }
+            }
+        }
+
+        foreach (var backend in settings.Backends)
+        {
+            var suffix = backend == "managed" ? string.Empty : "_" + backend;
+            var reopen = await Reopen.MeasureAsync(settings.ReopenChannels, Party.Backend(backend), log).ConfigureAwait(false);
+            figures["store_reopen_channels"] = settings.ReopenChannels;
+            figures["store_reopen_open_ms" + suffix] = Math.Round(reopen.OpenMs, 1);
+            figures["store_reopen_client_ms" + suffix] = Math.Round(reopen.ClientMs, 1);
+            figures["store_reopen_client_cpu_ms" + suffix] = Math.Round(reopen.ClientCpuMs, 1);
+        }
+
+        figures["e2e_load_after"] = LoadAverage();
+        return figures;
+    }
+
+    private static async Task<JsonObject> RunBackendAsync(
+        E2eSettings settings, Anvil anvil, EthAddress adjudicator, string backend, string driverTxKey, string hubTxKey, TextWriter log)
+    {
+        var dir = Scratch.CreateDirectory("e2e-" + backend);
+        var result = new JsonObject();
+        try
+        {
+            var (driverKeyHex, driverKey) = NewKey();
+            var (hubKeyHex, hubKey) = NewKey();
+            using var disposeDriverKey = driverKey;
+            using var disposeHubKey = hubKey;
+            await using var hub = await HubClient.StartAsync(
+                anvil.RpcUrl, adjudicator, hubKeyHex, hubTxKey, Path.Combine(dir, "hub.db"), driverKey.Address, backend).ConfigureAwait(false);
+            await using var driver = await Party.StartAsync(
+                anvil.RpcUrl, adjudicator, driverKeyHex, driverTxKey, Path.Combine(dir, "driver.db"), Party.Backend(backend), CancellationToken.None)
+                .ConfigureAwait(false);
+            await driver.DialAsync(new IPEndPoint(IPAddress.Loopback, hub.Port), hub.Address, CancellationToken.None).ConfigureAwait(false);
+            log.WriteLine($"e2e [{backend}]: hub pid {hub.ProcessId} on port {hub.Port}; driver pid {Environment.ProcessId}; files in {dir}");
+
+            // One channel: sequential, then concurrent payments.
+            var one = await driver.Client.OpenChannelAsync(hub.Address, ChannelFunding, Amount.Zero).ConfigureAwait(false);
+            await WaitActiveOnHubAsync(hub, 1).ConfigureAwait(false);
+            // Warm both processes up on both paths first (JIT tiering burns CPU for a few seconds in a fresh process).
+            await Workloads.SequentialAsync(one, settings.Warmup).ConfigureAwait(false);
+            await Workloads.ClosedLoopAsync([one], settings.ConcurrentCallers, settings.Warmup).ConfigureAwait(false);
+            await Workloads.SequentialAsync(one, settings.Warmup).ConfigureAwait(false);
+            var sequential = await CpuAsync(hub, "sequential", result, () => Workloads.SequentialAsync(one, settings.Duration)).ConfigureAwait(false);
+            log.WriteLine($"e2e [{backend}] sequential, one channel: {sequential}; CPU µs/payment hub {result["sequential_cpu_us_per_payment_hub"]}, driver {result["sequential_cpu_us_per_payment_driver"]}");
+            await Workloads.ClosedLoopAsync([one], settings.ConcurrentCallers, settings.Warmup).ConfigureAwait(false);
+            var concurrent = await CpuAsync(hub, "concurrent", result, () => Workloads.ClosedLoopAsync([one], settings.ConcurrentCallers, settings.Duration)).ConfigureAwait(false);
+            log.WriteLine($"e2e [{backend}] concurrent, one channel, {settings.ConcurrentCallers} callers: {concurrent} (latest version {one.Latest?.State.Version}); CPU µs/payment hub {result["concurrent_cpu_us_per_payment_hub"]}, driver {result["concurrent_cpu_us_per_payment_driver"]}");
+
+            // The hub: N more channels, idle, then all paying.
+            var hubBefore = await hub.MemoryAsync().ConfigureAwait(false);
+            var driverBefore = Memory.Measure();
+            var opening = Stopwatch.StartNew();
+            var channels = await OpenManyAsync(driver.Client, hub.Address, settings.HubChannels, settings.OpenParallelism, log).ConfigureAwait(false);
+            await WaitActiveOnHubAsync(hub, channels.Count + 1).ConfigureAwait(false);
+            opening.Stop();
+            var hubAfter = await hub.MemoryAsync().ConfigureAwait(false);
+            var driverAfter = Memory.Measure();
+            log.WriteLine($"e2e [{backend}]: opened {channels.Count} channels in {opening.Elapsed.TotalSeconds:F1} s ({channels.Count / opening.Elapsed.TotalSeconds:F1}/s, {settings.OpenParallelism} at a time)");
+            log.WriteLine($"e2e [{backend}]: hub managed heap {hubBefore.Managed / 1024} -> {hubAfter.Managed / 1024} KiB, working set {hubBefore.WorkingSet / 1024} -> {hubAfter.WorkingSet / 1024} KiB");
+
+            await Workloads.ClosedLoopAsync(channels, settings.HubCallers, settings.Warmup).ConfigureAwait(false);
+            var hubPeak = await CpuAsync(hub, "hub", result, () => Workloads.ClosedLoopAsync(channels, settings.HubCallers, settings.Duration)).ConfigureAwait(false);
+            log.WriteLine($"e2e [{backend}] hub, {channels.Count} channels, {settings.HubCallers} callers: {hubPeak}; CPU µs/payment hub {result["hub_cpu_us_per_payment_hub"]}, driver {result["hub_cpu_us_per_payment_driver"]}");
+            var hubTarget = await CpuAsync(hub, "hub_offered", result, () => Workloads.OpenLoopAsync(channels, settings.HubOfferedPerSecond, settings.Duration)).ConfigureAwait(false);
+            log.WriteLine($"e2e [{backend}] hub, {channels.Count} channels, {settings.HubOfferedPerSecond}/s offered: {hubTarget}; CPU µs/payment hub {result["hub_offered_cpu_us_per_payment_hub"]}, driver {result["hub_offered_cpu_us_per_payment_driver"]}");
+
+            result["sequential_payments_per_s"] = Math.Round(sequential.PerSecond, 0);
+            result["sequential_p50_ms"] = Math.Round(sequential.P50Ms, 3);
+            result["sequential_p99_ms"] = Math.Round(sequential.P99Ms, 3);
+            result["concurrent_payments_per_s"] = Math.Round(concurrent.PerSecond, 0);
+            result["concurrent_p50_ms"] = Math.Round(concurrent.P50Ms, 3);
+            result["concurrent_p99_ms"] = Math.Round(concurrent.P99Ms, 3);
+            result["hub_channels"] = channels.Count;
+            result["hub_payments_per_s"] = Math.Round(hubPeak.PerSecond, 0);
+            result["hub_p50_ms"] = Math.Round(hubPeak.P50Ms, 3);
+            result["hub_p99_ms"] = Math.Round(hubPeak.P99Ms, 3);
+            result["hub_offered_per_s"] = settings.HubOfferedPerSecond;
+            result["hub_offered_achieved_per_s"] = Math.Round(hubTarget.PerSecond, 0);
+            result["hub_offered_p50_ms"] = Math.Round(hubTarget.P50Ms, 3);
+            result["hub_offered_p99_ms"] = Math.Round(hubTarget.P99Ms, 3);
+            result["hub_failed_payments"] = hubPeak.Failures + hubTarget.Failures + concurrent.Failures;
+            result["hub_open_channels_per_s"] = Math.Round(channels.Count / opening.Elapsed.TotalSeconds, 1);
+            result["idle_channel_managed_bytes"] = Math.Round((hubAfter.Managed - hubBefore.Managed) / (double)channels.Count, 0);
+            result["idle_channel_working_set_bytes"] = Math.Round((hubAfter.WorkingSet - hubBefore.WorkingSet) / (double)channels.Count, 0);
+            result["idle_channel_managed_bytes_driver"] = Math.Round((driverAfter.Managed - driverBefore.Managed) / (double)channels.Count, 0);
+            result["idle_channel_working_set_bytes_driver"] = Math.Round((driverAfter.WorkingSet - driverBefore.WorkingSet) / (double)channels.Count, 0);
+        }
+        finally
+        {
+            Scratch.Delete(dir);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Runs a workload and records the CPU time each process spent per payment: unlike wall-clock
+    /// rates, this barely depends on what else the shared machine is running, so before/after
+    /// comparisons stay meaningful under load.
+    /// </summary>
+    private static async Task<WorkloadResult> CpuAsync(HubClient hub, string name, JsonObject result, Func<Task<WorkloadResult>> workload)
+    {
+        var hub0 = await hub.CpuMsAsync().ConfigureAwait(false);
+        var driver0 = DriverCpuMs();
+        var r = await workload().ConfigureAwait(false);
+        var hub1 = await hub.CpuMsAsync().ConfigureAwait(false);
+        var driver1 = DriverCpuMs();
+        var payments = Math.Max(1, r.Payments);
+        result[name + "_cpu_us_per_payment_hub"] = Math.Round((hub1 - hub0) * 1000 / payments, 1);
+        result[name + "_cpu_us_per_payment_driver"] = Math.Round((driver1 - driver0) * 1000 / payments, 1);
+        return r;
+    }
+
+    private static double DriverCpuMs()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalMilliseconds;
+    }
+
+    private static async Task<List<Channel>> OpenManyAsync(StateChannelClient client, EthAddress hub, int count, int parallel, TextWriter log)
+    {
+        var opened = new List<Channel>(count);
+        using var gate = new SemaphoreSlim(parallel);
+        var failures = 0;
+        var tasks = Enumerable.Range(0, count).Select(async _ =>
+        {
+            await gate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                for (var attempt = 0; ; attempt++)
+                {
+                    try
+                    {
+                        var channel = await client.OpenChannelAsync(hub, ChannelFunding, Amount.Zero).ConfigureAwait(false);
+                        lock (opened)
+                        {
+                            opened.Add(channel);
+                        }
+
+                        return;
+                    }
+                    catch (StateChannelException e) when (attempt < 2)
+                    {
+                        Interlocked.Increment(ref failures);
+                        log.WriteLine($"e2e: open failed ({e.Code}: {e.Message}); retrying");
+                    }
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }).ToArray();
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+        return opened;
+    }
+
+    private static async Task WaitActiveOnHubAsync(HubClient hub, int count)
+    {
+        var deadline = Stopwatch.StartNew();
+        while ((await hub.CountAsync().ConfigureAwait(false)).Active < count)
+        {
+            if (deadline.Elapsed > TimeSpan.FromMinutes(5))
+            {
+                throw new TimeoutException($"the hub did not see {count} active channels");
+            }
+
+            await Task.Delay(200).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A fresh channel key and its hex (handed to a process of ours; never a funded account).</summary>
+    private static (string Hex, PrivateKey Key) NewKey()
+    {
+        var bytes = new byte[32];
+        while (true)
+        {
+            System.Security.Cryptography.RandomNumberGenerator.Fill(bytes);
+            if (PrivateKey.TryFromBytes(bytes, out var key))
+            {
+                return ("0x" + Convert.ToHexString(bytes).ToLowerInvariant(), key);
+            }
+        }
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+}

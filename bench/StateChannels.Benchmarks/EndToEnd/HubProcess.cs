@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace StateChannels.Benchmarks.EndToEnd;
+
+/// <summary>
+/// The second OS process of the harness: the hub. Started by the driver as
+/// <c>StateChannels.Benchmarks --e2e-hub --rpc URL --adjudicator ADDR --db FILE --peer ADDR --secp managed|native</c>
+/// with its keys in the environment (<see cref="ChannelKeyVariable"/>, <see cref="TxKeyVariable"/>).
+/// It accepts every channel the driver opens and answers its payments. Protocol on stdio, one line each:
+/// it prints <c>ready PORT ADDRESS</c>; it answers <c>mem</c> with <c>mem MANAGED_BYTES WORKING_SET_BYTES CHANNELS ACTIVE</c>
+/// (after a full blocking GC) and exits on <c>exit</c> or end of input.
+/// </summary>
+internal static class HubProcess
+{
+    public const string Flag = "--e2e-hub";
+    public const string ChannelKeyVariable = "STATECHANNELS_E2E_CHANNEL_KEY";
+    public const string TxKeyVariable = "STATECHANNELS_E2E_TX_KEY";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 1; i + 1 < args.Length; i += 2)
+        {
+            map[args[i].TrimStart('-')] = args[i + 1];
+        }
+
+        var secp = Party.Backend(map["secp"]);
+        await using var party = await Party.StartAsync(
+            new Uri(map["rpc"]),
+            EthAddress.Parse(map["adjudicator"]),
+            Environment.GetEnvironmentVariable(ChannelKeyVariable)!,
+            Environment.GetEnvironmentVariable(TxKeyVariable)!,
+            map["db"],
+            secp,
+            CancellationToken.None).ConfigureAwait(false);
+        var port = party.Listen(EthAddress.Parse(map["peer"]));
+        Console.WriteLine($"ready {port} {party.Client.Address}");
+        while (await Console.In.ReadLineAsync().ConfigureAwait(false) is { } line)
+        {
+            switch (line.Trim())
+            {
+                case "mem":
+                    var (managed, workingSet) = Memory.Measure();
+                    var channels = party.Client.Channels;
+                    Console.WriteLine(string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"mem {managed} {workingSet} {channels.Count} {channels.Count(c => c.Phase == ChannelPhase.Active)}"));
+                    break;
+                case "count":
+                    var all = party.Client.Channels;
+                    Console.WriteLine(string.Create(
+                        CultureInfo.InvariantCulture, $"count {all.Count} {all.Count(c => c.Phase == ChannelPhase.Active)}"));
+                    break;
+                case "cpu":
+                    using (var self = Process.GetCurrentProcess())
+                    {
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cpu {self.TotalProcessorTime.TotalMilliseconds:F3}"));
+                    }
+
+                    break;
+                case "exit":
+                    return 0;
+                default:
+                    Console.WriteLine("error unknown command");
+                    break;
+            }
+        }
+
+        return 0;
+    }
+}
+
+/// <summary>Managed heap after a full compacting GC, and the process's working set.</summary>
+internal static class Memory
+{
+    public static (long Managed, long WorkingSet) Measure()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            GC.WaitForPendingFinalizers();
+        }
+
+        var managed = GC.GetTotalMemory(forceFullCollection: true);
+        using var self = Process.GetCurrentProcess();
+        self.Refresh();
+        return (managed, self.WorkingSet64);
+    }
+}

@@ -1,0 +1,183 @@
+namespace StateChannels;
+
+/// <content>The tower's watcher loop and its connection to feeders.</content>
+public partial class WatchtowerService
+{
+    /// <summary>
+    /// Watches until cancelled: one look at every held channel (catching up after downtime), then
+    /// each <see cref="WatchtowerOptions.ChainPollInterval"/> the channels that new confirmed events
+    /// touch (from the durable cursor <see cref="CursorName"/>, reorg-aware) and those in dispute.
+    /// Refutes with the held state when it is higher than the registered one; otherwise tries to
+    /// conclude (the contract refuses before the deadline). One channel's failure never stops the others.
+    /// </summary>
+    public virtual async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        var follower = new ChainFollower(
+            _chainEvents,
+            _store,
+            new ChainFollowerSettings(CursorName, _options.ReorgDepth, _options.MaxBlockRange, _options.StaleChainThreshold),
+            _time,
+            _logger);
+        follower.StaleChanged += (stale, reason) => _events.Publish(stale ? new ChainStale(reason) : new ChainFresh(reason));
+        await follower.StartAsync(cancellationToken).ConfigureAwait(false);
+        await WatchAsync(_channels.Keys.ToList(), cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            try
+            {
+                await follower.PollAsync(ids => WatchAsync(ids, cancellationToken), cancellationToken).ConfigureAwait(false);
+            }
+            catch (StateChannelException e)
+            {
+                if (e.Code is ErrorCode.ChainRpcFailure or ErrorCode.Timeout)
+                {
+                    follower.NoteFailure(e.Message);
+                }
+
+                Log.ChainPollFailed(_logger, e.Code, e.Message);
+            }
+
+            var due = _channels.Where(kv => kv.Value.Record?.Phase == ChannelPhase.Disputed || _retry.ContainsKey(kv.Key))
+                .Select(kv => kv.Key)
+                .ToList();
+            await WatchAsync(due, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(_options.ChainPollInterval, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Serves one authenticated feeder connection until it closes or <paramref name="cancellationToken"/>
+    /// is cancelled: each frame is a submitted state, answered with a receipt. A malformed frame
+    /// ends the connection; nothing a client sends can make the tower throw.
+    /// </summary>
+    /// <param name="connection">An authenticated connection; its <see cref="IMessageConnection.Peer"/> is the client.</param>
+    /// <param name="cancellationToken">Ends serving.</param>
+    public virtual async Task RunConnectionAsync(IMessageConnection connection, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        try
+        {
+            while (true)
+            {
+                var frame = await connection.ReceiveAsync(cancellationToken).ConfigureAwait(false);
+                if (frame is null)
+                {
+                    return;
+                }
+
+                if (!WatchtowerCodec.TryDecodeSubmit(frame.Value.Span, out var p, out var s, out var why))
+                {
+                    Log.TowerDroppedClient(_logger, connection.Peer, why);
+                    return;
+                }
+
+                var receipt = await SubmitAsync(connection.Peer, p!, s!, cancellationToken).ConfigureAwait(false);
+                await connection.SendAsync(WatchtowerCodec.EncodeReceipt(receipt), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (StateChannelException e)
+        {
+            Log.TowerDroppedClient(_logger, connection.Peer, $"{e.Code}: {e.Message}");
+        }
+        finally
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task WatchAsync(IEnumerable<ChannelId> ids, CancellationToken cancellationToken)
+    {
+        foreach (var id in ids)
+        {
+            if (!_channels.TryGetValue(id, out var entry) || entry.Record is null)
+            {
+                continue; // not a channel this tower watches
+            }
+
+            try
+            {
+                await WatchOneAsync(entry, cancellationToken).ConfigureAwait(false);
+                _retry.TryRemove(id, out _);
+            }
+            catch (StateChannelException e)
+            {
+                _retry[id] = 0;
+                Log.WatchFailed(_logger, id, e.Code, e.Message);
+            }
+        }
+    }
+
+    private async Task WatchOneAsync(Entry entry, CancellationToken cancellationToken)
+    {
+        var record = entry.Record!;
+        if (record.Phase == ChannelPhase.Closed)
+        {
+            return;
+        }
+
+        var latest = record.Latest!;
+        var view = await _adjudicator.GetChannelAsync(record.Params, cancellationToken).ConfigureAwait(false);
+        if (view.Concluded)
+        {
+            await MoveAsync(entry, ChannelPhase.Closed, cancellationToken).ConfigureAwait(false);
+            _events.Publish(new ChannelClosed(record.Id, view.RegisteredVersion ?? latest.State.Version));
+            return;
+        }
+
+        if (view.RegisteredVersion is not { } registered)
+        {
+            return;
+        }
+
+        if (record.Phase != ChannelPhase.Disputed)
+        {
+            await MoveAsync(entry, ChannelPhase.Disputed, cancellationToken).ConfigureAwait(false);
+            _events.Publish(new DisputeSeen(record.Id, registered));
+        }
+
+        try
+        {
+            if (latest.State.Version > registered)
+            {
+                await _adjudicator.RegisterAsync(record.Params, latest, cancellationToken).ConfigureAwait(false);
+                Log.TowerRefuted(_logger, record.Id, registered, latest.State.Version);
+                _events.Publish(new DisputeRefuted(record.Id, registered, latest.State.Version));
+            }
+            else
+            {
+                await _adjudicator.ConcludeAsync(record.Params, cancellationToken).ConfigureAwait(false);
+                await MoveAsync(entry, ChannelPhase.Closed, cancellationToken).ConfigureAwait(false);
+                _events.Publish(new ChannelClosed(record.Id, registered));
+            }
+        }
+        catch (StateChannelException e) when (e.Code == ErrorCode.TransactionFailed)
+        {
+            // Refused: before the deadline (conclude), after it (refute), or a competing
+            // transaction won. The next look sees the new situation.
+        }
+    }
+
+    private async Task MoveAsync(Entry entry, ChannelPhase to, CancellationToken cancellationToken)
+    {
+        await entry.Lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var record = entry.Record!;
+            if (record.Phase == to)
+            {
+                return;
+            }
+
+            var next = record with { Phase = to, UpdatedAt = _time.GetUtcNow() };
+            await _store.WriteAsync(StoreBatch.Of(next), cancellationToken).ConfigureAwait(false);
+            entry.Record = next;
+        }
+        finally
+        {
+            entry.Lock.Release();
+        }
+    }
+}
