@@ -257,7 +257,7 @@ internal static class MarkdownReport
         _ => $"{(us.Value * 1000).ToString("0.0", Inv)} ns",
     };
 
-    private static string X(double? ratio) => ratio is { } x ? $"{x.ToString(x >= 10 ? "0" : "0.0", Inv)}×" : "—";
+    private static string X(double? ratio) => ratio is { } x ? $"{x.ToString(x >= 10 ? "0" : x >= 1 ? "0.0" : "0.00#", Inv)}×" : "—";
 
     private static string Count(double? perSecond) => perSecond is { } p ? p.ToString("#,0", Inv) : "—";
 
