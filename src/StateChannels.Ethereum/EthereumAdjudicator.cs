@@ -153,7 +153,7 @@ public sealed partial class EthereumAdjudicator : IAdjudicator
         var (address, chainId) = await DeployContractAsync(
             rpcUrl, transactionKey, new AdjudicatorBindings.AdjudicatorDeployment(), "Adjudicator deployment", validated, cancellationToken)
             .ConfigureAwait(false);
-        Log.AdjudicatorDeployed(validated.Logger, address.ToString(), chainId);
+        Internal.Log.AdjudicatorDeployed(validated.Logger, address.ToString(), chainId);
         return address;
     }
 

@@ -5,6 +5,7 @@ using Nethereum.JsonRpc.Client;
 using Nethereum.RPC.Eth.DTOs;
 using Nethereum.Web3;
 using Polly;
+using StateChannels.Protocol;
 
 namespace StateChannels.Ethereum.Internal;
 
@@ -134,7 +135,7 @@ internal sealed partial class TransactionManager
             }
 
             record = await CreateAsync(request, cancellationToken).ConfigureAwait(false);
-            CrashPoint.Hit(CrashPoint.Broadcast);
+            CrashPoints.Hit(CrashPoints.TxBroadcast);
             return await WaitAsync(record, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -214,7 +215,7 @@ internal sealed partial class TransactionManager
                 // Durable before it can reach any node: from here on, this operation is resumed, never re-created.
                 await SaveAsync(record).ConfigureAwait(false);
                 Signed?.Invoke(request.Operation, attempt);
-                CrashPoint.Hit(CrashPoint.Journaled);
+                CrashPoints.Hit(CrashPoints.TxJournaled);
                 var outcome = await BroadcastAsync(request.Operation, attempt).ConfigureAwait(false);
                 switch (outcome.Kind)
                 {

@@ -5,8 +5,8 @@ using System.Runtime.CompilerServices;
 namespace StateChannels.Protocol;
 
 /// <summary>
-/// Test hook for the process-kill tests (THREATS C1-C5, C8): named points of the protocol at which
-/// a process can be made to die at once, as under <c>kill -9</c>. Inert unless the environment
+/// Test hook for the process-kill tests (THREATS C1-C8): named points of the protocol and of the
+/// Ethereum adapter's transaction manager at which a process can be made to die at once, as under <c>kill -9</c>. Inert unless the environment
 /// variable <see cref="EnvironmentVariable"/> names a point as <c>name</c> or <c>name:n</c> (die at
 /// its n-th hit, 1-based; default 1). The variable is read once; when it is unset
 /// <see cref="Hit"/> is a test of a static readonly field the JIT folds away.
@@ -39,6 +39,12 @@ internal static class CrashPoints
 
     /// <summary>Funding: our deposit returned from the chain port, the channel not yet active.</summary>
     public const string FundingDeposited = "funding.deposited";
+
+    /// <summary>Transaction manager (StateChannels.Ethereum): signed and durable in the journal, not yet broadcast.</summary>
+    public const string TxJournaled = "tx.journaled";
+
+    /// <summary>Transaction manager (StateChannels.Ethereum): the node accepted the transaction; its receipt not yet awaited.</summary>
+    public const string TxBroadcast = "tx.broadcast";
 
     private static readonly string? Target = Parse(Environment.GetEnvironmentVariable(EnvironmentVariable), out TargetHit);
     private static readonly long TargetHit;
