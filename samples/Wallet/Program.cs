@@ -43,7 +43,12 @@ Console.CancelKeyPress += (_, e) =>
     stop.Cancel();
 };
 
-using ILoggerFactory? logs = settings.Verbose ? new StderrLogs(LogLevel.Information) : null;
+using ILoggerFactory? logs = settings.Verbose
+    ? LoggerFactory.Create(builder => builder
+        .SetMinimumLevel(LogLevel.Information)
+        .AddSimpleConsole(o => { o.SingleLine = true; o.UseUtcTimestamp = true; o.TimestampFormat = "HH:mm:ss.fff "; })
+        .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)) // all on stderr: stdout carries the machine-read lines
+    : null;
 WalletHost wallet;
 try
 {

@@ -32,7 +32,10 @@ Console.CancelKeyPress += (_, e) =>
 };
 AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
 
-using var logs = new StderrLoggerProvider(Enum.Parse<LogLevel>(settings.LogLevel, ignoreCase: true));
+using var logs = LoggerFactory.Create(builder => builder
+    .SetMinimumLevel(Enum.Parse<LogLevel>(settings.LogLevel, ignoreCase: true))
+    .AddSimpleConsole(o => { o.SingleLine = true; o.UseUtcTimestamp = true; o.TimestampFormat = "HH:mm:ss.fff "; })
+    .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)); // all on stderr: stdout carries the machine-read lines
 var log = logs.CreateLogger("StateChannels.Watchtower.Host");
 using (identity)
 using (gas)

@@ -15,7 +15,10 @@ catch (ArgumentException e)
     return 2;
 }
 
-using var logs = new StderrLoggerProvider(Enum.Parse<LogLevel>(settings.LogLevel, ignoreCase: true));
+using var logs = LoggerFactory.Create(builder => builder
+    .SetMinimumLevel(Enum.Parse<LogLevel>(settings.LogLevel, ignoreCase: true))
+    .AddSimpleConsole(o => { o.SingleLine = true; o.UseUtcTimestamp = true; o.TimestampFormat = "HH:mm:ss.fff "; })
+    .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)); // all on stderr: stdout carries the machine-read lines
 await using var node = await PeerNode.StartAsync(settings, output, logs);
 var commands = new Commands(node, output, settings.Run);
 foreach (var line in settings.Script.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
