@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
@@ -14,6 +15,7 @@ using StateChannels.Benchmarks;
 using StateChannels.Benchmarks.EndToEnd;
 using StateChannels.Benchmarks.Micro;
 using StateChannels.Benchmarks.Report;
+using StateChannels.Samples;
 
 if (args.Length > 0 && args[0] == HubProcess.Flag)
 {
@@ -28,7 +30,11 @@ if (RunOptions.Parse(args, Console.Error) is not { } options)
 
 if (options.EndToEndOnly)
 {
-    await RunEndToEndAsync(options);
+    if (!await RunEndToEndAsync(options))
+    {
+        return 1;
+    }
+
     Console.WriteLine("--e2e-only: bench/results/e2e.json written; latest.json and docs/benchmarks.md are refreshed by the next full run");
     return 0;
 }
@@ -78,9 +84,9 @@ if (!options.WritesResults)
     return 0;
 }
 
-if (!options.SkipEndToEnd)
+if (!options.SkipEndToEnd && !await RunEndToEndAsync(options))
 {
-    await RunEndToEndAsync(options);
+    return 1;
 }
 
 Results results = Results.From(summaries);
@@ -103,7 +109,8 @@ File.WriteAllText(markdownPath, MarkdownReport.Render(report));
 Console.WriteLine($"wrote {jsonPath} and {markdownPath}");
 return report.Floor is null ? 1 : 0;
 
-static async Task RunEndToEndAsync(RunOptions options)
+// False (and one line on stderr) when the stage cannot start its anvil.
+static async Task<bool> RunEndToEndAsync(RunOptions options)
 {
     var settings = new E2eSettings(options.RepositoryRoot, options.Quick)
     {
@@ -112,9 +119,20 @@ static async Task RunEndToEndAsync(RunOptions options)
         ReopenChannels = options.ReopenChannels,
     };
     Console.WriteLine($"end-to-end stage: {settings.Describe()}");
-    var figures = await Harness.RunAsync(settings, Console.Out);
+    JsonObject figures;
+    try
+    {
+        figures = await Harness.RunAsync(settings, Console.Out);
+    }
+    catch (LocalAnvilException e)
+    {
+        Console.Error.WriteLine($"end-to-end stage: {e.Message}");
+        return false;
+    }
+
     string path = Path.Combine(options.RepositoryRoot, "bench", "results", EndToEnd.FileName);
     Directory.CreateDirectory(Path.GetDirectoryName(path)!);
     File.WriteAllText(path, figures.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
     Console.WriteLine($"wrote {path}");
+    return true;
 }

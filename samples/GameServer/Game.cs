@@ -38,7 +38,7 @@ internal sealed class Game(GameSettings settings, TextWriter output)
         {
             await using var chain = settings.Simulated
                 ? new SimulatedGameChain()
-                : (IGameChain)await AnvilGameChain.StartAsync(settings.Rpc, cancellationToken).ConfigureAwait(false);
+                : (IGameChain)await AnvilGameChain.StartAsync(settings.Rpc, Say, cancellationToken).ConfigureAwait(false);
             InMemoryStores = settings.MemoryStores;
             Say($"chain: {chain.Description}; stores: {(settings.MemoryStores ? "in memory (not durable)" : "LiteDB files, durable commits")}");
             return await PlayOnAsync(chain, data.FullName, cancellationToken).ConfigureAwait(false);

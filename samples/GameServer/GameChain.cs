@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using StateChannels;
 using StateChannels.Ethereum;
+using StateChannels.Samples;
 using StateChannels.Testing;
 
 namespace GameServer;
@@ -47,11 +48,11 @@ internal sealed class SimulatedGameChain : IGameChain
 internal sealed class AnvilGameChain : IGameChain
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
-    private readonly AnvilProcess? _process;
+    private readonly LocalAnvil? _process;
     private readonly List<PrivateKey> _keys = [];
     private int _rpcId;
 
-    private AnvilGameChain(Uri rpc, AnvilProcess? process)
+    private AnvilGameChain(Uri rpc, LocalAnvil? process)
     {
         Rpc = rpc;
         _process = process;
@@ -70,9 +71,9 @@ internal sealed class AnvilGameChain : IGameChain
         RpcTimeout = TimeSpan.FromSeconds(20),
     };
 
-    public static async Task<AnvilGameChain> StartAsync(Uri? rpc, CancellationToken cancellationToken)
+    public static async Task<AnvilGameChain> StartAsync(Uri? rpc, Action<string> say, CancellationToken cancellationToken)
     {
-        var process = rpc is null ? await AnvilProcess.StartAsync(cancellationToken).ConfigureAwait(false) : null;
+        var process = rpc is null ? await StartAnvilAsync(say, cancellationToken).ConfigureAwait(false) : null;
         var chain = new AnvilGameChain(rpc ?? process!.RpcUrl, process);
         try
         {
@@ -84,6 +85,19 @@ internal sealed class AnvilGameChain : IGameChain
         {
             await chain.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>Our own anvil: accounts are new keys funded with anvil_setBalance, so one dev account is enough.</summary>
+    private static async Task<LocalAnvil> StartAnvilAsync(Action<string> say, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await LocalAnvil.StartAsync(new LocalAnvilOptions { Accounts = 1, Progress = say }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (LocalAnvilException e)
+        {
+            throw new GameException($"{e.Message} (or use --rpc URL or --sim)", e);
         }
     }
 

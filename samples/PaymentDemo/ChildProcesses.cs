@@ -4,8 +4,9 @@ using System.Diagnostics;
 namespace StateChannels.Samples.PaymentDemo;
 
 /// <summary>
-/// Every process the demo starts (anvil, the wallets), so that all of them die with the demo:
-/// on a normal exit, on an error, on Ctrl-C and on SIGTERM.
+/// Every wallet process the demo starts, so that all of them die with the demo: on a normal exit,
+/// on an error, on Ctrl-C and on SIGTERM. (anvil dies with its <see cref="LocalAnvil"/>, which
+/// <see cref="DemoWorld"/> disposes on all of these, and which also kills it when the demo exits.)
 /// </summary>
 internal static class ChildProcesses
 {

@@ -49,8 +49,8 @@ internal sealed class DemoWorld : IAsyncDisposable
         }
         else
         {
-            anvil = await LocalAnvil.StartAsync(say, cancellationToken);
-            (rpc, fundingKeys) = (anvil.Rpc, anvil.DevKeys);
+            anvil = await StartAnvilAsync(say, cancellationToken);
+            (rpc, fundingKeys) = (anvil.RpcUrl, anvil.PrivateKeys);
             say($"Started anvil at {rpc} (a local Ethereum node; chain id 31337).");
         }
 
@@ -66,6 +66,19 @@ internal sealed class DemoWorld : IAsyncDisposable
         {
             await world.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>Our own anvil (disposing the world kills it, so Ctrl-C and SIGTERM do too): three funded dev accounts.</summary>
+    private static async Task<LocalAnvil> StartAnvilAsync(Action<string> say, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await LocalAnvil.StartAsync(new LocalAnvilOptions { Accounts = 3, Progress = say }, cancellationToken);
+        }
+        catch (LocalAnvilException e)
+        {
+            throw new DemoFailure($"{e.Message} (or pass --rpc <url>)", inner: e);
         }
     }
 
@@ -96,7 +109,7 @@ internal sealed class DemoWorld : IAsyncDisposable
         using (funder)
         {
             // 2. The adjudicator contract, deployed from the committed bytecode (unless --adjudicator).
-            var adjudicator = options.Adjudicator ?? await DeployAsync(options.Rpc ?? _anvil!.Rpc, funder, cancellationToken);
+            var adjudicator = options.Adjudicator ?? await DeployAsync(options.Rpc ?? _anvil!.RpcUrl, funder, cancellationToken);
             say($"Adjudicator contract at {adjudicator} on chain {Chain.ChainId}.");
 
             // 3. Each wallet gets a fresh on-chain account, funded with its deposit plus gas money.
@@ -116,7 +129,7 @@ internal sealed class DemoWorld : IAsyncDisposable
                 "--name", name,
                 "--db", Path.Combine(_dataDir, name + ".db"),
                 "--key-file", Path.Combine(_dataDir, name + ".key"),
-                "--rpc", (options.Rpc ?? _anvil!.Rpc).ToString(),
+                "--rpc", (options.Rpc ?? _anvil!.RpcUrl).ToString(),
                 "--adjudicator", adjudicator.ToString(),
                 "--challenge", ((uint)challenge.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--max-accept", options.Deposit.ToString(),

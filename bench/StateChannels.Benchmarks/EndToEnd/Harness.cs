@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using StateChannels.Ethereum;
+using StateChannels.Samples;
 
 namespace StateChannels.Benchmarks.EndToEnd;
 
@@ -26,7 +27,8 @@ internal static class Harness
             ["e2e_settings"] = settings.Describe(),
             ["e2e_load_before"] = LoadAverage(),
         };
-        await using (var anvil = await Anvil.StartAsync(settings.RepositoryRoot).ConfigureAwait(false))
+        var anvilOptions = new LocalAnvilOptions { Accounts = 10, BalanceEth = 1_000_000, RepositoryRoot = settings.RepositoryRoot, Progress = log.WriteLine };
+        await using (var anvil = await LocalAnvil.StartAsync(anvilOptions).ConfigureAwait(false))
         {
             using var deployer = PrivateKey.Parse(anvil.PrivateKeys[0]);
             var adjudicator = await EthereumAdjudicator.DeployAsync(anvil.RpcUrl, deployer, Party.ChainOptions()).ConfigureAwait(false);
@@ -60,7 +62,7 @@ internal static class Harness
     }
 
     private static async Task<JsonObject> RunBackendAsync(
-        E2eSettings settings, Anvil anvil, EthAddress adjudicator, string backend, string driverTxKey, string hubTxKey, TextWriter log)
+        E2eSettings settings, LocalAnvil anvil, EthAddress adjudicator, string backend, string driverTxKey, string hubTxKey, TextWriter log)
     {
         var dir = Scratch.CreateDirectory("e2e-" + backend);
         var result = new JsonObject();
