@@ -12,10 +12,12 @@ public sealed partial class EthereumAdjudicator
 {
     /// <inheritdoc />
     /// <remarks>
-    /// Sent from <see cref="Account"/>, which pays the amount. ETH goes as the transaction's value;
-    /// for an ERC-20 token the account first approves the adjudicator for <paramref name="amount"/>
-    /// (when its allowance is lower; resetting a non-zero allowance to zero first, as some tokens
-    /// require) and waits for that approval. A repeated call after a confirmed deposit reverts with
+    /// Sent from <see cref="Account"/>, which pays the amount. ETH goes as the transaction's value.
+    /// For an ERC-20 token whose allowance for the adjudicator is below <paramref name="amount"/>, the
+    /// account first sets it: by an EIP-2612 <c>permit</c> signed with the transaction key when the token
+    /// offers one and <see cref="EthereumAdjudicatorOptions.UsePermit"/> is set (one transaction), else
+    /// (or when the permit reverts) by <c>approve</c>, resetting a non-zero allowance to zero first as
+    /// some tokens require; and waits for it. A repeated call after a confirmed deposit reverts with
     /// <c>UnexpectedHeld</c> instead of depositing twice.
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="channel"/> is null.</exception>
@@ -212,6 +214,11 @@ public sealed partial class EthereumAdjudicator
                 token.ToString(), new AllowanceFunction { Owner = Account.ToString(), Spender = _address }, BlockParameter.CreateLatest()),
             cancellationToken).ConfigureAwait(false);
         if (allowance >= amount)
+        {
+            return;
+        }
+
+        if (_options.UsePermit && await TryPermitAsync(token, amount, cancellationToken).ConfigureAwait(false))
         {
             return;
         }
