@@ -208,19 +208,29 @@ public sealed partial class EthereumAdjudicator
     /// <summary>Makes sure the adjudicator may pull <paramref name="amount"/> of <paramref name="token"/> from <see cref="Account"/>.</summary>
     private async Task EnsureAllowanceAsync(EthAddress token, BigInteger amount, CancellationToken cancellationToken)
     {
-        var allowance = await Transactions.CallAsync(
-            "ERC20.allowance",
-            () => Transactions.Web3.Eth.GetContractQueryHandler<AllowanceFunction>().QueryAsync<BigInteger>(
-                token.ToString(), new AllowanceFunction { Owner = Account.ToString(), Spender = _address }, BlockParameter.CreateLatest()),
-            cancellationToken).ConfigureAwait(false);
+        var allowance = await ReadAllowanceAsync(token, cancellationToken).ConfigureAwait(false);
         if (allowance >= amount)
         {
             return;
         }
 
-        if (_options.UsePermit && await TryPermitAsync(token, amount, cancellationToken).ConfigureAwait(false))
+        if (_options.UsePermit)
         {
-            return;
+            switch (await TryPermitAsync(token, amount, cancellationToken).ConfigureAwait(false))
+            {
+                case PermitOutcome.Permitted:
+                    return;
+                case PermitOutcome.Refused:
+                    // Our signed permit may have been submitted by someone else first (front-run from the
+                    // mempool): ours then reverts, yet the allowance is set.
+                    allowance = await ReadAllowanceAsync(token, cancellationToken).ConfigureAwait(false);
+                    if (allowance >= amount)
+                    {
+                        return;
+                    }
+
+                    break;
+            }
         }
 
         if (!allowance.IsZero)
@@ -238,4 +248,12 @@ public sealed partial class EthereumAdjudicator
                 new ApproveFunction { Spender = _address, Value = amount }.GetCallData(), BigInteger.Zero),
             cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The adjudicator's allowance from <see cref="Account"/> in <paramref name="token"/>, at the latest block.</summary>
+    private Task<BigInteger> ReadAllowanceAsync(EthAddress token, CancellationToken cancellationToken) =>
+        Transactions.CallAsync(
+            "ERC20.allowance",
+            () => Transactions.Web3.Eth.GetContractQueryHandler<AllowanceFunction>().QueryAsync<BigInteger>(
+                token.ToString(), new AllowanceFunction { Owner = Account.ToString(), Spender = _address }, BlockParameter.CreateLatest()),
+            cancellationToken);
 }

@@ -13,10 +13,22 @@ public sealed partial class EthereumAdjudicator
     // first probe; a token whose permit reverted is remembered as null, so later deposits approve at once.
     private readonly ConcurrentDictionary<EthAddress, Hash32?> _permitDomains = new();
 
+    /// <summary>What <see cref="TryPermitAsync"/> did.</summary>
+    private enum PermitOutcome
+    {
+        /// <summary>The token has no permit (or is known to refuse it): nothing was sent.</summary>
+        Unsupported,
+
+        /// <summary>The permit is mined: the allowance is set.</summary>
+        Permitted,
+
+        /// <summary>The permit reverted (at estimation or on chain).</summary>
+        Refused,
+    }
+
     /// <summary>
     /// Sets the adjudicator's allowance to <paramref name="amount"/> with a signed EIP-2612 permit, sent
-    /// through the transaction manager. Returns false, having sent nothing or a permit that reverted, when
-    /// the token has no permit or refused it: the caller approves instead.
+    /// through the transaction manager. Unless <see cref="PermitOutcome.Permitted"/>, the caller approves instead.
     /// </summary>
     /// <remarks>
     /// Idempotent across crashes: the key <c>permit/&lt;token&gt;/&lt;spender&gt;/&lt;nonce&gt;/&lt;amount&gt;</c>
@@ -24,12 +36,12 @@ public sealed partial class EthereumAdjudicator
     /// permit is mined finds the journaled transaction (with its signature and deadline) and resumes it;
     /// after it is mined the allowance suffices and no permit is asked for.
     /// </remarks>
-    private async Task<bool> TryPermitAsync(EthAddress token, BigInteger amount, CancellationToken cancellationToken)
+    private async Task<PermitOutcome> TryPermitAsync(EthAddress token, BigInteger amount, CancellationToken cancellationToken)
     {
         var separator = await PermitDomainAsync(token, cancellationToken).ConfigureAwait(false);
         if (separator is not { } domainSeparator)
         {
-            return false;
+            return PermitOutcome.Unsupported;
         }
 
         var owner = Account;
@@ -38,7 +50,7 @@ public sealed partial class EthereumAdjudicator
         if (nonce is not { } permitNonce)
         {
             _permitDomains[token] = null;
-            return false;
+            return PermitOutcome.Unsupported;
         }
 
         // On-chain deadlines come from block time, never the wall clock.
@@ -60,7 +72,7 @@ public sealed partial class EthereumAdjudicator
             await Transactions.SendAsync(
                 new TxRequest("ERC20.permit", $"permit/{token}/{_address}/{permitNonce}/{amount}", OneShot: false, token, message.GetCallData(), BigInteger.Zero),
                 cancellationToken).ConfigureAwait(false);
-            return true;
+            return PermitOutcome.Permitted;
         }
         catch (StateChannelException e) when (e.Code == ErrorCode.TransactionFailed)
         {
@@ -68,7 +80,7 @@ public sealed partial class EthereumAdjudicator
             // deadline of a resumed record, or a nonce used by another permit. Approve instead, from now on.
             Log.PermitRefused(_options.Logger, token.ToString(), e.Message);
             _permitDomains[token] = null;
-            return false;
+            return PermitOutcome.Refused;
         }
     }
 

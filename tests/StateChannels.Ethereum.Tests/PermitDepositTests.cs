@@ -126,6 +126,37 @@ public sealed class PermitDepositTests(AnvilFixture fx, ITestOutputHelper output
         Assert.Equal(new Amount(250), (await restarted.GetChannelAsync(channel)).Held0);
     }
 
+    [Fact]
+    public async Task DepositAsync_PermitFrontRunByAnotherSender_RevertsYetDepositsWithoutApprove()
+    {
+        var token = await DeployAsync(new PermitTokenDeployment(), "PermitToken deployment");
+        var key = fx.Keys[6];
+        await MintAsync(token, key.Address, 1_000);
+        var (funder, operations) = await ConnectAsync(key);
+        var channel = AnvilFixture.NewChannel(_alice.Address, _bob.Address, 350, 0, asset: token);
+        var n0 = await NonceAsync(fx.Node, key.Address);
+
+        // Someone copies our permit's call data from the mempool and gets it mined first (from account 7):
+        // our permit then reverts on chain (the nonce is used), yet the allowance is set.
+        var frontRunner = new EthereumAdjudicator(fx.RpcUrl, fx.Domain, fx.Keys[7], AnvilFixture.FastOptions());
+        funder.Transactions.Signed = (operation, attempt) =>
+        {
+            if (operation == "ERC20.permit")
+            {
+                var data = ((Nethereum.Model.Transaction1559)Nethereum.Model.TransactionFactory.CreateTransaction(attempt.Raw)).Data;
+                var callData = Convert.FromHexString(data.StartsWith("0x", StringComparison.Ordinal) ? data[2..] : data);
+                frontRunner.Transactions.SendAsync("front-run permit", token, callData, BigInteger.Zero, CancellationToken.None)
+                    .GetAwaiter().GetResult();
+            }
+        };
+
+        await funder.DepositAsync(channel, 0, Amount.Zero, 350);
+
+        Assert.Equal(["Adjudicator.deposit"], operations.Select(o => o.Operation));
+        Assert.Equal(n0 + 2, await NonceAsync(fx.Node, key.Address));
+        Assert.Equal(new Amount(350), (await funder.GetChannelAsync(channel)).Held0);
+    }
+
     private async Task<(EthereumAdjudicator Adjudicator, List<(string Operation, ulong Gas, string Hash)> Operations)> ConnectAsync(
         PrivateKey key, EthereumAdjudicatorOptions? options = null, ITransactionJournal? journal = null)
     {
