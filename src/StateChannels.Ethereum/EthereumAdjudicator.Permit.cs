@@ -69,9 +69,10 @@ public sealed partial class EthereumAdjudicator
         };
         try
         {
+            var key = $"permit/{token}/{_address}/{permitNonce}/{amount}";
             await Transactions.SendAsync(
-                new TxRequest("ERC20.permit", $"permit/{token}/{_address}/{permitNonce}/{amount}", OneShot: false, token, message.GetCallData(), BigInteger.Zero),
-                cancellationToken).ConfigureAwait(false);
+                new TxRequest("ERC20.permit", key, OneShot: false, token, message.GetCallData(), BigInteger.Zero), cancellationToken)
+                .ConfigureAwait(false);
             return PermitOutcome.Permitted;
         }
         catch (StateChannelException e) when (e.Code == ErrorCode.TransactionFailed)
