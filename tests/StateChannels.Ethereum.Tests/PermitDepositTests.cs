@@ -1,4 +1,5 @@
 using System.Numerics;
+using Microsoft.Extensions.Logging;
 using Nethereum.Contracts;
 using StateChannels.Ethereum.Bindings.PermitToken;
 using RevertingPermitTokenDeployment = StateChannels.Ethereum.Bindings.RevertingPermitToken.RevertingPermitTokenDeployment;
@@ -80,7 +81,8 @@ public sealed class PermitDepositTests(AnvilFixture fx, ITestOutputHelper output
         var token = await DeployAsync(new RevertingPermitTokenDeployment(), "RevertingPermitToken deployment");
         var key = fx.Keys[4];
         await MintAsync(token, key.Address, 1_000);
-        var (funder, operations) = await ConnectAsync(key);
+        var events = new EventRecorder();
+        var (funder, operations) = await ConnectAsync(key, new() { Logger = events });
         var signed = new List<string>();
         funder.Transactions.Signed = (operation, _) => signed.Add(operation);
         var channel = AnvilFixture.NewChannel(_alice.Address, _bob.Address, 600, 0, asset: token);
@@ -92,6 +94,7 @@ public sealed class PermitDepositTests(AnvilFixture fx, ITestOutputHelper output
         // The permit reverts at estimation: nothing signed for it, two approves and two deposits mined.
         Assert.Equal(["ERC20.approve", "Adjudicator.deposit", "ERC20.approve", "Adjudicator.deposit"], operations.Select(o => o.Operation));
         Assert.DoesNotContain("ERC20.permit", signed);
+        Assert.Single(events.Ids, id => id == 2012); // refused once, then remembered: the second deposit approves at once
         Assert.Equal(n0 + 4, await NonceAsync(fx.Node, key.Address));
         Assert.Equal(new Amount(600), (await funder.GetChannelAsync(channel)).Held0);
     }
@@ -162,6 +165,7 @@ public sealed class PermitDepositTests(AnvilFixture fx, ITestOutputHelper output
     {
         var fast = AnvilFixture.FastOptions();
         fast.UsePermit = options?.UsePermit ?? true;
+        fast.Logger = options?.Logger ?? fast.Logger;
         var adjudicator = await EthereumAdjudicator.ConnectAsync(fx.RpcUrl, fx.Adjudicator, key, fast, journal);
         var operations = new List<(string, ulong, string)>();
         adjudicator.Transactions.Confirmed = (operation, receipt) =>
@@ -189,4 +193,20 @@ public sealed class PermitDepositTests(AnvilFixture fx, ITestOutputHelper output
     private async Task<BigInteger> ReadAsync<TFunction>(EthAddress token, TFunction function)
         where TFunction : FunctionMessage, new() =>
         await new Nethereum.Web3.Web3(fx.RpcUrl.ToString()).Eth.GetContractQueryHandler<TFunction>().QueryAsync<BigInteger>(token.ToString(), function);
+
+    /// <summary>Records the event ids logged.</summary>
+    private sealed class EventRecorder : ILogger
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<int> _ids = new();
+
+        public IEnumerable<int> Ids => _ids;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            _ids.Enqueue(eventId.Id);
+    }
 }
