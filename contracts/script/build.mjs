@@ -28,6 +28,8 @@ const SETTINGS = {
 const CONTRACTS = [
   ["src/Adjudicator.sol", "Adjudicator"],
   ["test/mocks/TestToken.sol", "TestToken"],
+  ["test/mocks/PermitToken.sol", "PermitToken"],
+  ["test/mocks/PermitToken.sol", "RevertingPermitToken"],
 ];
 
 const args = process.argv.slice(2);

@@ -23,7 +23,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { id as keccakId } from 'ethers';
 
-const CONTRACTS = ['Adjudicator', 'TestToken'];
+const CONTRACTS = ['Adjudicator', 'TestToken', 'PermitToken', 'RevertingPermitToken'];
 
 const here = dirname(fileURLToPath(import.meta.url));
 const contractsDir = resolve(here, '..');

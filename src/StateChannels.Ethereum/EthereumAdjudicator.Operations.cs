@@ -12,10 +12,12 @@ public sealed partial class EthereumAdjudicator
 {
     /// <inheritdoc />
     /// <remarks>
-    /// Sent from <see cref="Account"/>, which pays the amount. ETH goes as the transaction's value;
-    /// for an ERC-20 token the account first approves the adjudicator for <paramref name="amount"/>
-    /// (when its allowance is lower; resetting a non-zero allowance to zero first, as some tokens
-    /// require) and waits for that approval. A repeated call after a confirmed deposit reverts with
+    /// Sent from <see cref="Account"/>, which pays the amount. ETH goes as the transaction's value.
+    /// For an ERC-20 token whose allowance for the adjudicator is below <paramref name="amount"/>, the
+    /// account first sets it: by an EIP-2612 <c>permit</c> signed with the transaction key when the token
+    /// offers one and <see cref="EthereumAdjudicatorOptions.UsePermit"/> is set (one transaction), else
+    /// (or when the permit reverts) by <c>approve</c>, resetting a non-zero allowance to zero first as
+    /// some tokens require; and waits for it. A repeated call after a confirmed deposit reverts with
     /// <c>UnexpectedHeld</c> instead of depositing twice.
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="channel"/> is null.</exception>
@@ -206,14 +208,29 @@ public sealed partial class EthereumAdjudicator
     /// <summary>Makes sure the adjudicator may pull <paramref name="amount"/> of <paramref name="token"/> from <see cref="Account"/>.</summary>
     private async Task EnsureAllowanceAsync(EthAddress token, BigInteger amount, CancellationToken cancellationToken)
     {
-        var allowance = await Transactions.CallAsync(
-            "ERC20.allowance",
-            () => Transactions.Web3.Eth.GetContractQueryHandler<AllowanceFunction>().QueryAsync<BigInteger>(
-                token.ToString(), new AllowanceFunction { Owner = Account.ToString(), Spender = _address }, BlockParameter.CreateLatest()),
-            cancellationToken).ConfigureAwait(false);
+        var allowance = await ReadAllowanceAsync(token, cancellationToken).ConfigureAwait(false);
         if (allowance >= amount)
         {
             return;
+        }
+
+        if (_options.UsePermit)
+        {
+            switch (await TryPermitAsync(token, amount, cancellationToken).ConfigureAwait(false))
+            {
+                case PermitOutcome.Permitted:
+                    return;
+                case PermitOutcome.Refused:
+                    // Our signed permit may have been submitted by someone else first (front-run from the
+                    // mempool): ours then reverts, yet the allowance is set.
+                    allowance = await ReadAllowanceAsync(token, cancellationToken).ConfigureAwait(false);
+                    if (allowance >= amount)
+                    {
+                        return;
+                    }
+
+                    break;
+            }
         }
 
         if (!allowance.IsZero)
@@ -231,4 +248,12 @@ public sealed partial class EthereumAdjudicator
                 new ApproveFunction { Spender = _address, Value = amount }.GetCallData(), BigInteger.Zero),
             cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The adjudicator's allowance from <see cref="Account"/> in <paramref name="token"/>, at the latest block.</summary>
+    private Task<BigInteger> ReadAllowanceAsync(EthAddress token, CancellationToken cancellationToken) =>
+        Transactions.CallAsync(
+            "ERC20.allowance",
+            () => Transactions.Web3.Eth.GetContractQueryHandler<AllowanceFunction>().QueryAsync<BigInteger>(
+                token.ToString(), new AllowanceFunction { Owner = Account.ToString(), Spender = _address }, BlockParameter.CreateLatest()),
+            cancellationToken);
 }

@@ -65,6 +65,20 @@ public sealed class EthereumAdjudicatorOptions
     /// </summary>
     public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Whether an ERC-20 deposit sets the adjudicator's allowance with an EIP-2612 <c>permit</c> (one
+    /// transaction, signed with the transaction key) when the token offers one (it answers
+    /// <c>DOMAIN_SEPARATOR()</c> and <c>nonces(owner)</c>), rather than with <c>approve</c> (one or two
+    /// transactions). A permit that reverts falls back to <c>approve</c>. Default true; false always approves.
+    /// </summary>
+    public bool UsePermit { get; set; } = true;
+
+    /// <summary>
+    /// How long a signed permit stays valid: its deadline is the latest block's timestamp plus this
+    /// (chain time, whole seconds). Default 1 hour; valid range 1 minute..1 day.
+    /// </summary>
+    public TimeSpan PermitValidity { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>The clock for receipt timeouts and poll delays. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -91,6 +105,8 @@ public sealed class EthereumAdjudicatorOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(RpcRetryDelay, TimeSpan.FromMinutes(1), nameof(RpcRetryDelay));
         ArgumentOutOfRangeException.ThrowIfLessThan(CircuitBreakDuration, TimeSpan.FromMilliseconds(500), nameof(CircuitBreakDuration));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(CircuitBreakDuration, TimeSpan.FromMinutes(10), nameof(CircuitBreakDuration));
+        ArgumentOutOfRangeException.ThrowIfLessThan(PermitValidity, TimeSpan.FromMinutes(1), nameof(PermitValidity));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(PermitValidity, TimeSpan.FromDays(1), nameof(PermitValidity));
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
         ArgumentNullException.ThrowIfNull(Logger, nameof(Logger));
         return new EthereumAdjudicatorOptions
@@ -105,6 +121,8 @@ public sealed class EthereumAdjudicatorOptions
             RpcRetryCount = RpcRetryCount,
             RpcRetryDelay = RpcRetryDelay,
             CircuitBreakDuration = CircuitBreakDuration,
+            UsePermit = UsePermit,
+            PermitValidity = PermitValidity,
             TimeProvider = TimeProvider,
             Logger = Logger,
         };

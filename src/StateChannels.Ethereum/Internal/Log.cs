@@ -53,4 +53,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 2011, Level = LogLevel.Warning,
         Message = "{Operation}: no answer to the broadcast of transaction {TransactionHash}; it is journaled and will be re-broadcast: {Reason}")]
     public static partial void BroadcastUnknown(ILogger logger, string operation, string transactionHash, string reason);
+
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Warning,
+        Message = "ERC20.permit of token {Token} was refused; approving instead from now on: {Reason}")]
+    public static partial void PermitRefused(ILogger logger, string token, string reason);
 }

@@ -75,6 +75,12 @@ internal sealed partial class TransactionManager
     public Action<string, TxAttempt>? Signed { get; set; }
 
     /// <summary>
+    /// Signs an off-chain typed-data digest (an EIP-2612 permit) with the account's key: the key never
+    /// leaves this class. The caller must have built the digest itself; it is signed as given.
+    /// </summary>
+    public Signature SignDigest(Hash32 digest) => _key.Sign(digest);
+
+    /// <summary>
     /// A Nethereum client whose requests time out after <paramref name="rpcTimeout"/>. All clients
     /// share one connection pool (connections recycled every few minutes, so DNS changes are seen);
     /// Nethereum's own time-out is a process-wide static, which we leave alone.
