@@ -79,7 +79,7 @@ public sealed partial class EthereumAdjudicator
         {
             // The token refused the permit (at estimation or on chain): a non-standard permit, an expired
             // deadline of a resumed record, or a nonce used by another permit. Approve instead, from now on.
-            Log.PermitRefused(_options.Logger, token.ToString(), e.Message);
+            Internal.Log.PermitRefused(_options.Logger, token.ToString(), e.Message);
             _permitDomains[token] = null;
             return PermitOutcome.Refused;
         }

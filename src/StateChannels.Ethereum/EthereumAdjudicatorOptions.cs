@@ -70,6 +70,10 @@ public sealed class EthereumAdjudicatorOptions
     /// transaction, signed with the transaction key) when the token offers one (it answers
     /// <c>DOMAIN_SEPARATOR()</c> and <c>nonces(owner)</c>), rather than with <c>approve</c> (one or two
     /// transactions). A permit that reverts falls back to <c>approve</c>. Default true; false always approves.
+    /// <para>Gas: a permit (57,013–74,113 on OpenZeppelin's ERC20Permit) costs more than one
+    /// <c>approve</c> from a zero allowance (45,917), and saves a transaction only when a non-zero
+    /// allowance would first have to be reset (<c>approve(0)</c>). Set false where gas matters more
+    /// than an allowance that is exact and expires.</para>
     /// </summary>
     public bool UsePermit { get; set; } = true;
 
