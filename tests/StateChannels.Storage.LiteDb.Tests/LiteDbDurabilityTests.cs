@@ -89,6 +89,25 @@ public sealed class LiteDbDurabilityTests : IDisposable
     }
 
     [Fact]
+    public async Task LogLength_ReadDirectly_AgreesWithLiteDbsDatabaseQueryAfterEveryWrite()
+    {
+        // WaitDurable reads LiteDB's virtual log length through a compiled delegate instead of
+        // the $database query (LogLengthProbe). Both must give the same offset, or a write could
+        // be acknowledged before its commit record is durable.
+        var journal = new DeviceJournal();
+        await using LiteDbChannelStore store = Open(journal, checkpointPages: 4);
+        Assert.True(store.ReadsLogLengthDirectly, "LiteDB 5.0.20's DiskService.GetVirtualLength was not found");
+        ChannelRecord channel = NewChannel();
+        for (ulong v = 0; v < 15; v++)
+        {
+            SignedState state = Signed(channel.Id, v);
+            await store.WriteAsync(StoreBatch.Of(channel.At(state), state));
+            (long direct, long queried) = store.LogLengths();
+            Assert.Equal(queried, direct);
+        }
+    }
+
+    [Fact]
     public async Task Device_SeesCommitRecordsOnlyAfterTheirPagesAndDataOnlyAfterTheLog()
     {
         var journal = new DeviceJournal();
