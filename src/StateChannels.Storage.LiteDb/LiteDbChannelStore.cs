@@ -37,6 +37,9 @@ public sealed partial class LiteDbChannelStore : IChannelStore
     private bool _closed;
     private long _commits;
 
+    /// <summary>LiteDB's virtual log length read directly (see <see cref="LogLengthProbe"/>); null: use the <c>$database</c> query.</summary>
+    private Func<long>? _logLength;
+
     private LiteDbChannelStore(string path, LiteDbStoreOptions options, LiteEngine engine, DurableStream data, DurableStream log)
     {
         Path = path;
@@ -50,6 +53,12 @@ public sealed partial class LiteDbChannelStore : IChannelStore
 
     /// <summary>The full path of the database file (LiteDB's log lives beside it as <c>name-log.ext</c>).</summary>
     public string Path { get; }
+
+    /// <summary>Whether the log length after a commit is read directly rather than queried (tests).</summary>
+    internal bool ReadsLogLengthDirectly => _logLength is not null;
+
+    /// <summary>The log length read both ways (tests: they must agree whenever the writer is idle).</summary>
+    internal (long Direct, long Queried) LogLengths() => (_logLength?.Invoke() ?? -1, QueryLogLength());
 
     /// <summary>LiteDB transactions committed by the writer since open (tests: group commit).</summary>
     internal long Commits => Interlocked.Read(ref _commits);
@@ -223,6 +232,12 @@ public sealed partial class LiteDbChannelStore : IChannelStore
                 $"The store was written with schema {schema.AsInt32}; this library reads up to {StoreDocuments.SchemaVersion}.");
         }
 
+        // The direct read of the log length must agree with the $database query; else keep the query.
+        if (LogLengthProbe.TryCreate(_engine) is { } direct && direct() == QueryLogLength())
+        {
+            _logLength = direct;
+        }
+
         if (_engine.Pragma("CHECKPOINT").AsInt32 != _options.CheckpointPages)
         {
             _engine.Pragma("CHECKPOINT", _options.CheckpointPages);
@@ -267,6 +282,24 @@ public sealed partial class LiteDbChannelStore : IChannelStore
     /// </summary>
     private void WaitDurable()
     {
+        if (_logLength is { } length)
+        {
+            long queuedEnd = length();
+            if (queuedEnd < 0)
+            {
+                throw new StorageDeviceException($"LiteDB reported an unusable log length ({queuedEnd}).", null);
+            }
+
+            _log.WaitDurable(queuedEnd, _options.DurabilityTimeout);
+            return;
+        }
+
+        _log.WaitDurable(QueryLogLength(), _options.DurabilityTimeout);
+    }
+
+    /// <summary>LiteDB's virtual log length through its <c>$database</c> system collection (the slow, public way).</summary>
+    private long QueryLogLength()
+    {
         // $database.logFileSize is LiteDB's virtual log length: the end of the last page queued
         // for its background writer, so the end of the commit that just returned.
         BsonValue size;
@@ -286,7 +319,7 @@ public sealed partial class LiteDbChannelStore : IChannelStore
             throw new StorageDeviceException($"LiteDB reported an unusable log length ({size}).", null);
         }
 
-        _log.WaitDurable(end, _options.DurabilityTimeout);
+        return end;
     }
 
     private BsonDocument? FindById(string collection, BsonValue id)

@@ -62,6 +62,52 @@ public sealed class LiteDbDurabilityTests : IDisposable
     }
 
     [Fact]
+    public async Task Write_OfOneRecordAndState_FlushesTheLogAtMostTwicePerCommit()
+    {
+        // LiteDB's background writer asks for a flush each time its page queue runs empty, which
+        // (its continuation running inline on the committing thread) was after every page: one
+        // fsync per page, 3.3 per sequential write. Only two are needed: the barrier before the
+        // commit record and the one that makes the commit durable before it is acknowledged.
+        var journal = new DeviceJournal();
+        await using LiteDbChannelStore store = Open(journal);
+        ChannelRecord channel = NewChannel();
+        SignedState first = Signed(channel.Id, 0);
+        await store.WriteAsync(StoreBatch.Of(channel.At(first), first));
+
+        long before = journal.Position;
+        long commitsBefore = store.Commits;
+        for (ulong v = 1; v <= 20; v++)
+        {
+            SignedState state = Signed(channel.Id, v);
+            await AssertDurableOnReturnAsync(journal, () => store.WriteAsync(StoreBatch.Of(channel.At(state), state)));
+        }
+
+        long commits = store.Commits - commitsBefore;
+        int logFlushes = journal.Since(before).Count(e => e.File == Log && e.Kind == DeviceEventKind.FlushToDevice);
+        Assert.Equal(20, commits);
+        Assert.True(logFlushes <= 2 * commits, $"{logFlushes} log flushes for {commits} commits");
+    }
+
+    [Fact]
+    public async Task LogLength_ReadDirectly_AgreesWithLiteDbsDatabaseQueryAfterEveryWrite()
+    {
+        // WaitDurable reads LiteDB's virtual log length through a compiled delegate instead of
+        // the $database query (LogLengthProbe). Both must give the same offset, or a write could
+        // be acknowledged before its commit record is durable.
+        var journal = new DeviceJournal();
+        await using LiteDbChannelStore store = Open(journal, checkpointPages: 4);
+        Assert.True(store.ReadsLogLengthDirectly, "LiteDB 5.0.20's DiskService.GetVirtualLength was not found");
+        ChannelRecord channel = NewChannel();
+        for (ulong v = 0; v < 15; v++)
+        {
+            SignedState state = Signed(channel.Id, v);
+            await store.WriteAsync(StoreBatch.Of(channel.At(state), state));
+            (long direct, long queried) = store.LogLengths();
+            Assert.Equal(queried, direct);
+        }
+    }
+
+    [Fact]
     public async Task Device_SeesCommitRecordsOnlyAfterTheirPagesAndDataOnlyAfterTheLog()
     {
         var journal = new DeviceJournal();
