@@ -19,6 +19,21 @@ internal static class ChainProbe
     public static async Task<bool> IsMinedAsync(AnvilNode node, Hash32 hash) =>
         await node.RpcAsync("eth_getTransactionReceipt", hash.ToString()) is not null;
 
+    /// <summary>The attempts among <paramref name="attempts"/> that are mined (replacements at one nonce: at most one).</summary>
+    public static async Task<List<TxAttempt>> MinedAsync(AnvilNode node, IEnumerable<TxAttempt> attempts)
+    {
+        var mined = new List<TxAttempt>();
+        foreach (var attempt in attempts)
+        {
+            if (await IsMinedAsync(node, attempt.Hash))
+            {
+                mined.Add(attempt);
+            }
+        }
+
+        return mined;
+    }
+
     /// <summary>Waits until the pending nonce of <paramref name="account"/> reaches <paramref name="target"/> (a sent transaction reached the mempool).</summary>
     public static async Task WaitPendingAsync(AnvilNode node, EthAddress account, ulong target)
     {

@@ -127,10 +127,7 @@ public sealed class TransactionManagerTests(AnvilFixture fx, ITestOutputHelper o
     {
         var key = fx.Keys[3];
         var channel = AnvilFixture.NewChannel(_alice.Address, _bob.Address, 1_000, 1_000);
-        var options = AnvilFixture.FastOptions();
-        options.FeeBumpInterval = TimeSpan.FromMilliseconds(300);
-        options.Logger = new TestOutputLogger(output);
-        var adjudicator = await fx.ConnectAsync(key, options, new InMemoryChannelStore());
+        var adjudicator = await ConnectBumpingAsync(key, TimeSpan.FromMilliseconds(300));
         var signed = RecordSigned(adjudicator);
         var n0 = await NonceAsync(fx.Node, key.Address);
         await fx.Node.RpcAsync("evm_setAutomine", false);
@@ -160,14 +157,7 @@ public sealed class TransactionManagerTests(AnvilFixture fx, ITestOutputHelper o
         await deposit.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.All(signed, s => Assert.Equal(n0, s.Nonce));
-        var mined = new List<Hash32>();
-        foreach (var attempt in signed)
-        {
-            if (await IsMinedAsync(fx.Node, attempt.Hash))
-            {
-                mined.Add(attempt.Hash);
-            }
-        }
+        var mined = (await MinedAsync(fx.Node, signed)).Select(a => a.Hash).ToList();
 
         Assert.Single(mined);
         Assert.NotEqual(signed.First().Hash, mined[0]);
@@ -184,10 +174,7 @@ public sealed class TransactionManagerTests(AnvilFixture fx, ITestOutputHelper o
     {
         var key = fx.Keys[4];
         var channel = AnvilFixture.NewChannel(_alice.Address, _bob.Address, 1_000, 1_000);
-        var options = AnvilFixture.FastOptions();
-        options.FeeBumpInterval = TimeSpan.FromMilliseconds(200);
-        options.Logger = new TestOutputLogger(output);
-        var adjudicator = await fx.ConnectAsync(key, options, new InMemoryChannelStore());
+        var adjudicator = await ConnectBumpingAsync(key, TimeSpan.FromMilliseconds(200));
         var signed = RecordSigned(adjudicator);
         var n0 = await NonceAsync(fx.Node, key.Address);
         await fx.Node.RpcAsync("evm_setAutomine", false);
@@ -216,14 +203,7 @@ public sealed class TransactionManagerTests(AnvilFixture fx, ITestOutputHelper o
             Assert.True(attempts[i].Fees.MaxPriorityFeePerGas * 1000 >= attempts[i - 1].Fees.MaxPriorityFeePerGas * 1125);
         }
 
-        var mined = new List<TxAttempt>();
-        foreach (var attempt in attempts)
-        {
-            if (await IsMinedAsync(fx.Node, attempt.Hash))
-            {
-                mined.Add(attempt);
-            }
-        }
+        var mined = await MinedAsync(fx.Node, attempts);
 
         Assert.Single(mined);
         Assert.NotEqual(attempts[0].Hash, mined[0].Hash);
@@ -244,10 +224,7 @@ public sealed class TransactionManagerTests(AnvilFixture fx, ITestOutputHelper o
         await funder.RegisterAsync(channel, fx.SignBoth(new ChannelState(id, 1, 1_000, 1_000, IsFinal: false), _alice, _bob));
 
         // The interval alone would wait ten minutes before the first bump.
-        var options = AnvilFixture.FastOptions();
-        options.FeeBumpInterval = TimeSpan.FromMinutes(10);
-        options.Logger = new TestOutputLogger(output);
-        var refuter = await fx.ConnectAsync(key, options, new InMemoryChannelStore());
+        var refuter = await ConnectBumpingAsync(key, TimeSpan.FromMinutes(10));
         var signed = RecordSigned(refuter);
         await fx.Node.RpcAsync("evm_setAutomine", false);
         Task refute;
@@ -300,10 +277,7 @@ public sealed class TransactionManagerTests(AnvilFixture fx, ITestOutputHelper o
         var key = fx.Keys[8];
         var abandoned = AnvilFixture.NewChannel(_alice.Address, _bob.Address, 1_000, 1_000);
         var waiting = AnvilFixture.NewChannel(_alice.Address, _bob.Address, 1_000, 1_000);
-        var options = AnvilFixture.FastOptions();
-        options.FeeBumpInterval = TimeSpan.FromMilliseconds(300);
-        options.Logger = new TestOutputLogger(output);
-        var adjudicator = await fx.ConnectAsync(key, options, new InMemoryChannelStore());
+        var adjudicator = await ConnectBumpingAsync(key, TimeSpan.FromMilliseconds(300));
         var signed = RecordSigned(adjudicator);
         var n0 = await NonceAsync(fx.Node, key.Address);
         await fx.Node.RpcAsync("evm_setAutomine", false);
@@ -334,15 +308,18 @@ public sealed class TransactionManagerTests(AnvilFixture fx, ITestOutputHelper o
 
         var atN0 = signed.Where(a => a.Nonce == n0).ToArray();
         Assert.True(atN0[1].Fees.MaxFeePerGas * 1000 >= atN0[0].Fees.MaxFeePerGas * 1125);
-        var minedAtN0 = 0;
-        foreach (var attempt in atN0)
-        {
-            minedAtN0 += await IsMinedAsync(fx.Node, attempt.Hash) ? 1 : 0;
-        }
-
-        Assert.Equal(1, minedAtN0);
+        Assert.Single(await MinedAsync(fx.Node, atN0));
         Assert.Equal(n0 + 2, await NonceAsync(fx.Node, key.Address));
         Assert.Equal(new Amount(1_000), (await adjudicator.GetChannelAsync(abandoned)).Held0);
         Assert.Equal(new Amount(1_000), (await adjudicator.GetChannelAsync(waiting)).Held0);
+    }
+
+    /// <summary>An adjudicator for <paramref name="key"/> with its own journal, bumping after <paramref name="bumpInterval"/>, logging to the test output.</summary>
+    private Task<EthereumAdjudicator> ConnectBumpingAsync(PrivateKey key, TimeSpan bumpInterval)
+    {
+        var options = AnvilFixture.FastOptions();
+        options.FeeBumpInterval = bumpInterval;
+        options.Logger = new TestOutputLogger(output);
+        return fx.ConnectAsync(key, options, new InMemoryChannelStore());
     }
 }
