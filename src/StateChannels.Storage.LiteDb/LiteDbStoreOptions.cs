@@ -43,6 +43,9 @@ public sealed class LiteDbStoreOptions
     /// <summary>Tests only: LiteDB's checkpoint threshold in log pages (see <see cref="DefaultCheckpointPages"/>).</summary>
     internal int CheckpointPages { get; set; } = DefaultCheckpointPages;
 
+    /// <summary>The commit log's size in bytes, written in full when it is created (see <c>CommitLog</c>); default 8 MiB.</summary>
+    internal long CommitLogBytes { get; set; } = 8L << 20;
+
     /// <summary>Returns a validated copy, so later changes by the caller cannot reach an open store.</summary>
     internal LiteDbStoreOptions Validated()
     {
@@ -55,6 +58,7 @@ public sealed class LiteDbStoreOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxOperationsPerCommit, 1, nameof(MaxOperationsPerCommit));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(DurabilityTimeout, TimeSpan.Zero, nameof(DurabilityTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThan(CheckpointPages, 1, nameof(CheckpointPages));
+        ArgumentOutOfRangeException.ThrowIfLessThan(CommitLogBytes, 64L * 1024, nameof(CommitLogBytes));
         return new LiteDbStoreOptions
         {
             HistoryRetention = HistoryRetention,
@@ -62,6 +66,7 @@ public sealed class LiteDbStoreOptions
             DurabilityTimeout = DurabilityTimeout,
             FileOpener = FileOpener,
             CheckpointPages = CheckpointPages,
+            CommitLogBytes = CommitLogBytes,
         };
     }
 }

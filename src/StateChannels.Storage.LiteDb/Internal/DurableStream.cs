@@ -45,6 +45,9 @@ internal sealed class DurableStream : Stream
     private bool _dirty;
     private Exception? _fault;
     private bool _disposed;
+    private volatile bool _commitBarrier = true;
+    private volatile bool _writesAllowed = true;
+    private DurableStream? _dataFile;
 
     /// <summary>Wraps <paramref name="device"/>; it is disposed with this stream.</summary>
     /// <param name="device">The file (or a test double); a <see cref="FileStream"/> is flushed with <c>Flush(true)</c>, anything else with <c>Flush()</c>.</param>
@@ -57,6 +60,29 @@ internal sealed class DurableStream : Stream
         _writeAheadLog = writeAheadLog;
         _writtenEnd = device.Length;
         _durableEnd = _writtenEnd;
+    }
+
+    /// <summary>
+    /// Log: whether a page marked "confirmed" is written only after a flush of the pages before it
+    /// (default true). The store turns it off while its commit log makes writes durable: LiteDB's
+    /// log is then flushed only as a whole, at a sync.
+    /// </summary>
+    public bool CommitBarrier
+    {
+        get => _commitBarrier;
+        set => _commitBarrier = value;
+    }
+
+    /// <summary>
+    /// Data file: whether writes are allowed (default true). While false a write fails with
+    /// <see cref="StorageDeviceException"/> and nothing reaches the file: the store allows them only
+    /// while it checkpoints after a sync, so the data file never changes while LiteDB's log is not
+    /// durable.
+    /// </summary>
+    public bool WritesAllowed
+    {
+        get => _writesAllowed;
+        set => _writesAllowed = value;
     }
 
     public override bool CanRead => true;
@@ -134,8 +160,16 @@ internal sealed class DurableStream : Stream
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
+    /// <summary>Log: the data file, flushed to the device before the log is truncated (a checkpoint's pages must be durable before the log that also holds them goes).</summary>
+    public void AttachDataFile(DurableStream data) => _dataFile = data;
+
     public override void Write(ReadOnlySpan<byte> buffer)
     {
+        if (!_isLog && !_writesAllowed)
+        {
+            throw new StorageDeviceException("The data file may change only during a checkpoint after a sync.", null);
+        }
+
         if (_writeAheadLog is { } log)
         {
             // Write-ahead rule: the log reaches the device before the data file changes.
@@ -155,7 +189,7 @@ internal sealed class DurableStream : Stream
 
             try
             {
-                if (_isLog && _dirty && buffer.Length == StoreDocuments.PageSize && buffer[ConfirmedFlagOffset] != 0)
+                if (_isLog && _commitBarrier && _dirty && buffer.Length == StoreDocuments.PageSize && buffer[ConfirmedFlagOffset] != 0)
                 {
                     // Commit-record barrier: every earlier page of the transaction is durable
                     // before the page that declares it committed can be.
@@ -234,6 +268,11 @@ internal sealed class DurableStream : Stream
 
     public override void SetLength(long value)
     {
+        if (_dataFile is { } data && value < _writtenEnd)
+        {
+            data.FlushToDevice();
+        }
+
         lock (_gate)
         {
             if (!Usable())
