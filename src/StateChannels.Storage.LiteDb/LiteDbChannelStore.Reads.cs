@@ -54,7 +54,7 @@ public sealed partial class LiteDbChannelStore
     /// <returns>The state or null.</returns>
     /// <exception cref="StateChannelException"><see cref="ErrorCode.StorageFailure"/> or <see cref="ErrorCode.UnsupportedSchemaVersion"/>.</exception>
     public ValueTask<SignedState?> GetStateAsync(ChannelId id, ulong version, CancellationToken cancellationToken = default) =>
-        ReadAsync(() => ReadState(id, version), "read a state", cancellationToken);
+        ReadAsync(() => ReadHistoryVisibly(() => ReadState(id, version)), "read a state", cancellationToken);
 
     /// <summary>The channel's stored signed states with version at least <paramref name="fromVersion"/>, ascending, read in pages.</summary>
     /// <param name="id">The channel.</param>
@@ -70,7 +70,7 @@ public sealed partial class LiteDbChannelStore
         {
             ulong from = next;
             List<SignedState> page = await ReadAsync(
-                () => ReadHistoryPage(id, from, ReadPageSize), "read a history", cancellationToken).ConfigureAwait(false);
+                () => ReadHistoryVisibly(() => ReadHistoryPage(id, from, ReadPageSize)), "read a history", cancellationToken).ConfigureAwait(false);
             foreach (SignedState state in page)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -210,12 +210,21 @@ public sealed partial class LiteDbChannelStore
     private SignedState? ReadState(ChannelId id, ulong version)
     {
         byte[] key = StoreDocuments.StateKey(id, version);
+        if (ReadPendingState(key) is { } pending)
+        {
+            return DecodeState(StoreDocuments.Create(key, pending.Payload, pending.Checksum), key, id, version);
+        }
+
         BsonDocument? document = FindById(StoreDocuments.States, key);
         return document is null ? null : DecodeState(document, key, id, version);
     }
 
     private List<SignedState> ReadHistoryPage(ChannelId id, ulong from, int limit)
     {
+        // States still in memory (write-behind) are the newest; merge them in by version. Read
+        // before LiteDB: a state the writer moves into LiteDB in between is then seen at least once
+        // (it commits it to LiteDB before it drops it from memory).
+        List<EncodedDocument> pending = PendingHistory(id, from, limit);
         var query = new Query { OrderBy = "_id", Limit = limit };
         query.Where.Add(StoreDocuments.IdBetween(StoreDocuments.StateKey(id, from), StoreDocuments.StateKey(id, ulong.MaxValue)));
         var documents = new List<BsonDocument>(limit);
@@ -227,7 +236,7 @@ public sealed partial class LiteDbChannelStore
             }
         }
 
-        var page = new List<SignedState>(documents.Count);
+        var page = new SortedList<ulong, SignedState>(documents.Count + pending.Count);
         foreach (BsonDocument document in documents)
         {
             BsonValue key = document["_id"];
@@ -236,10 +245,16 @@ public sealed partial class LiteDbChannelStore
                 throw StoreDocuments.Corrupt($"history of channel {id}", "a state has a malformed key");
             }
 
-            page.Add(DecodeState(document, key.AsBinary, id, StoreDocuments.VersionOfStateKey(key.AsBinary)));
+            ulong version = StoreDocuments.VersionOfStateKey(key.AsBinary);
+            page[version] = DecodeState(document, key.AsBinary, id, version);
         }
 
-        return page;
+        foreach (EncodedDocument state in pending)
+        {
+            page[state.Version] = DecodeState(StoreDocuments.Create(state.Key, state.Payload, state.Checksum), state.Key, id, state.Version);
+        }
+
+        return [.. page.Values.Take(limit)];
     }
 
     private ulong? ReadCursor(string name)

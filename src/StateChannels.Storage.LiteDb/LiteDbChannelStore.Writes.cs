@@ -197,6 +197,7 @@ public sealed partial class LiteDbChannelStore
         _engine.BeginTrans();
         try
         {
+            BeginHistory();
             for (int i = 0; i < operations.Count; i++)
             {
                 outcomes[i] = operations[i] switch
@@ -219,18 +220,20 @@ public sealed partial class LiteDbChannelStore
         }
         catch
         {
+            AbandonHistory();
             TryRollback();
             throw;
         }
 
         try
         {
-            _engine.Commit();
+            CommitVisibly();
             Interlocked.Increment(ref _commits);
             MakeDurable();
         }
         catch (Exception ex)
         {
+            AbandonHistory();
             _fault = ex;
             throw new CommitFailedException(ex);
         }
@@ -289,6 +292,16 @@ public sealed partial class LiteDbChannelStore
         var appends = new List<EncodedDocument>(batch.States.Count);
         foreach (EncodedDocument state in batch.States)
         {
+            if (FindUnflushedState(state.Key) is { } unflushed)
+            {
+                if (!unflushed.Payload.AsSpan().SequenceEqual(state.Payload))
+                {
+                    return BatchWrite.Conflict(state.ChannelId, state.Version);
+                }
+
+                continue;
+            }
+
             BsonDocument? stored = FindById(StoreDocuments.States, state.Key);
             if (stored is null)
             {
@@ -312,13 +325,9 @@ public sealed partial class LiteDbChannelStore
             }
         }
 
-        if (appends.Count > 0)
+        foreach (EncodedDocument state in appends)
         {
-            _engine.Insert(StoreDocuments.States, appends.Select(a => StoreDocuments.Create(a.Key, a.Payload, a.Checksum)), BsonAutoId.ObjectId);
-            foreach (EncodedDocument state in appends)
-            {
-                _redo.RecordPut(StoreDocuments.States, state.Key, state.Payload, state.Checksum);
-            }
+            AppendState(state);
         }
 
         foreach (EncodedDocument channel in batch.Channels)
@@ -411,6 +420,11 @@ public sealed partial class LiteDbChannelStore
         if (belowVersion == 0)
         {
             return;
+        }
+
+        if (!_writeThrough)
+        {
+            FlushHistoryIntoTransaction();
         }
 
         byte[] first = StoreDocuments.StateKey(id, 0);

@@ -392,6 +392,7 @@ public sealed partial class LiteDbChannelStore : IChannelStore
     private void Sync()
     {
         CommitLog commitLog = _commitLog!;
+        FlushHistory();
         _log.WaitDurable(LogEnd(), _options.DurabilityTimeout);
         if (commitLog.LastKind != CommitLog.FrameKind.Synced)
         {

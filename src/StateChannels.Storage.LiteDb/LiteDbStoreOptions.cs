@@ -46,6 +46,9 @@ public sealed class LiteDbStoreOptions
     /// <summary>The commit log's size in bytes, written in full when it is created (see <c>CommitLog</c>); default 8 MiB.</summary>
     internal long CommitLogBytes { get; set; } = 8L << 20;
 
+    /// <summary>History states kept in memory (durable in the commit log) before they go into LiteDB together; default 256 (see <c>LiteDbChannelStore.History.cs</c>).</summary>
+    internal int HistoryFlushStates { get; set; } = 256;
+
     /// <summary>Returns a validated copy, so later changes by the caller cannot reach an open store.</summary>
     internal LiteDbStoreOptions Validated()
     {
@@ -59,6 +62,7 @@ public sealed class LiteDbStoreOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(DurabilityTimeout, TimeSpan.Zero, nameof(DurabilityTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThan(CheckpointPages, 1, nameof(CheckpointPages));
         ArgumentOutOfRangeException.ThrowIfLessThan(CommitLogBytes, 64L * 1024, nameof(CommitLogBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(HistoryFlushStates, 1, nameof(HistoryFlushStates));
         return new LiteDbStoreOptions
         {
             HistoryRetention = HistoryRetention,
@@ -67,6 +71,7 @@ public sealed class LiteDbStoreOptions
             FileOpener = FileOpener,
             CheckpointPages = CheckpointPages,
             CommitLogBytes = CommitLogBytes,
+            HistoryFlushStates = HistoryFlushStates,
         };
     }
 }

@@ -228,3 +228,84 @@ public sealed class LiteDbCommitLogTests : IDisposable
         public override int Next(int maxValue) => 0;
     }
 }
+
+/// <summary>History write-behind: states durable in the commit log wait in memory before LiteDB, and every read sees them.</summary>
+public sealed class LiteDbHistoryWriteBehindTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task StatesInMemoryAndInLiteDb_ReadAsOneHistory_InVersionOrder()
+    {
+        await using LiteDbChannelStore store = Open(flushAfter: 5);
+        ChannelRecord channel = NewChannel();
+        for (ulong v = 0; v < 13; v++)
+        {
+            SignedState state = Signed(channel.Id, v);
+            await store.WriteAsync(StoreBatch.Of(channel.At(state), state));
+        }
+
+        // 13 written, flushed in groups of at least 5: some still wait in memory.
+        Assert.InRange(store.PendingHistoryStates, 1, 5);
+        List<SignedState> history = await ToListAsync(store.GetHistoryAsync(channel.Id, 0));
+        Assert.Equal(Enumerable.Range(0, 13).Select(v => Signed(channel.Id, (ulong)v)), history);
+        Assert.Equal(Signed(channel.Id, 12), await store.GetStateAsync(channel.Id, 12));
+        Assert.Equal([Signed(channel.Id, 11), Signed(channel.Id, 12)], await ToListAsync(store.GetHistoryAsync(channel.Id, 11)));
+    }
+
+    [Fact]
+    public async Task DifferentStateAtAVersionStillInMemory_IsRefused()
+    {
+        await using LiteDbChannelStore store = Open(flushAfter: 100);
+        ChannelRecord channel = NewChannel();
+        SignedState first = Signed(channel.Id, 4);
+        await store.WriteAsync(StoreBatch.Of(channel.At(first), first));
+        Assert.Equal(1, store.PendingHistoryStates);
+
+        await store.WriteAsync(new StoreBatch([], [first]));
+        var ex = await Assert.ThrowsAsync<StateChannelException>(async () => await store.WriteAsync(new StoreBatch([], [Signed(channel.Id, 4, variant: 1)])));
+        Assert.Equal(ErrorCode.StorageFailure, ex.Code);
+        Assert.Equal(first, await store.GetStateAsync(channel.Id, 4));
+    }
+
+    [Fact]
+    public async Task Prune_RemovesStatesStillInMemory_AndCloseFlushesTheRest()
+    {
+        string path = _directory.File("client.db");
+        ChannelRecord channel = NewChannel();
+        await using (LiteDbChannelStore store = Open(flushAfter: 100))
+        {
+            for (ulong v = 0; v < 8; v++)
+            {
+                SignedState state = Signed(channel.Id, v);
+                await store.WriteAsync(StoreBatch.Of(channel.At(state), state));
+            }
+
+            await store.PruneHistoryAsync(channel.Id, 5);
+            Assert.Equal(0, store.PendingHistoryStates);
+            Assert.Null(await store.GetStateAsync(channel.Id, 4));
+            SignedState more = Signed(channel.Id, 8);
+            await store.WriteAsync(StoreBatch.Of(channel.At(more), more));
+            Assert.Equal(1, store.PendingHistoryStates);
+        }
+
+        await using LiteDbChannelStore reopened = LiteDbChannelStore.Open(path);
+        Assert.Equal(Enumerable.Range(5, 4).Select(v => Signed(channel.Id, (ulong)v)), await ToListAsync(reopened.GetHistoryAsync(channel.Id, 0)));
+    }
+
+    private LiteDbChannelStore Open(int flushAfter) =>
+        LiteDbChannelStore.Open(_directory.File("client.db"), new LiteDbStoreOptions { HistoryFlushStates = flushAfter });
+
+    private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items)
+    {
+        var list = new List<T>();
+        await foreach (T item in items)
+        {
+            list.Add(item);
+        }
+
+        return list;
+    }
+}
