@@ -39,6 +39,8 @@ public sealed partial class LiteDbChannelStore : IChannelStore
     private bool _closed;
     private long _commits;
     private long _syncs;
+    private long _syncTicks;
+    private long _longestSyncTicks;
 
     /// <summary>The commit log once the store is open (null only while it opens).</summary>
     private CommitLog? _commitLog;
@@ -72,6 +74,9 @@ public sealed partial class LiteDbChannelStore : IChannelStore
 
     /// <summary>Syncs (LiteDB's log flushed and checkpointed, a new commit log generation) since open (tests).</summary>
     internal long Syncs => Interlocked.Read(ref _syncs);
+
+    /// <summary>Time the writer spent in syncs since open, and the longest one (benchmarks: the stall a sync causes).</summary>
+    internal (TimeSpan Total, TimeSpan Longest) SyncTime => (TimeSpan.FromTicks(Interlocked.Read(ref _syncTicks)), TimeSpan.FromTicks(Interlocked.Read(ref _longestSyncTicks)));
 
     /// <summary>
     /// Opens the store in <paramref name="path"/>, creating the file if it does not exist, and
@@ -390,6 +395,30 @@ public sealed partial class LiteDbChannelStore : IChannelStore
     /// owns the store alone (open, dispose).
     /// </summary>
     private void Sync()
+    {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            SyncCore();
+        }
+        finally
+        {
+            long ticks = System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks;
+            Interlocked.Add(ref _syncTicks, ticks);
+            InterlockedMax(ref _longestSyncTicks, ticks);
+        }
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        long seen = Volatile.Read(ref target);
+        while (value > seen && Interlocked.CompareExchange(ref target, value, seen) is var found && found != seen)
+        {
+            seen = found;
+        }
+    }
+
+    private void SyncCore()
     {
         CommitLog commitLog = _commitLog!;
         FlushHistory();
