@@ -309,3 +309,25 @@ public sealed class LiteDbHistoryWriteBehindTests : IDisposable
         return list;
     }
 }
+
+/// <summary>LiteDB's log flushed in the background between syncs.</summary>
+public sealed class DurableStreamBackgroundFlushTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public void FlushInBackground_RecordsWhatReachedTheDevice_OnlyAboveTheThreshold()
+    {
+        using var file = new FileStream(_directory.File("log.bin"), FileMode.Create, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+        using var log = new DurableStream(file, isLog: true, writeAheadLog: null) { CommitBarrier = false };
+        log.Write(new byte[StoreDocuments.PageSize * 3]);
+
+        log.FlushInBackground(minUnflushedBytes: StoreDocuments.PageSize * 4);
+        Assert.Equal(0, log.DurableEnd);
+
+        log.FlushInBackground(minUnflushedBytes: StoreDocuments.PageSize);
+        Assert.Equal(StoreDocuments.PageSize * 3, log.DurableEnd);
+    }
+}

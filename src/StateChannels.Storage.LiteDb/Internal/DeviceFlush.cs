@@ -25,11 +25,20 @@ internal static class DeviceFlush
         }
 
         file.Flush(flushToDisk: false);
+        FlushHandle(file.SafeFileHandle);
+    }
+
+    /// <summary>
+    /// Flushes an open file's written data by its handle: safe while another thread writes to the
+    /// file (the kernel orders them), unlike a <see cref="FileStream"/> method. Linux only.
+    /// </summary>
+    public static void FlushHandle(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
+    {
         bool added = false;
         try
         {
-            file.SafeFileHandle.DangerousAddRef(ref added);
-            if (Fdatasync((int)file.SafeFileHandle.DangerousGetHandle()) != 0)
+            handle.DangerousAddRef(ref added);
+            if (Fdatasync((int)handle.DangerousGetHandle()) != 0)
             {
                 throw new IOException($"fdatasync failed (errno {Marshal.GetLastPInvokeError()}).");
             }
@@ -38,7 +47,7 @@ internal static class DeviceFlush
         {
             if (added)
             {
-                file.SafeFileHandle.DangerousRelease();
+                handle.DangerousRelease();
             }
         }
     }

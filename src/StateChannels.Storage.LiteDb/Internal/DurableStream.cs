@@ -48,6 +48,8 @@ internal sealed class DurableStream : Stream
     private volatile bool _commitBarrier = true;
     private volatile bool _writesAllowed = true;
     private DurableStream? _dataFile;
+    private long _truncations;
+    private long _writes;
 
     /// <summary>Wraps <paramref name="device"/>; it is disposed with this stream.</summary>
     /// <param name="device">The file (or a test double); a <see cref="FileStream"/> is flushed with <c>Flush(true)</c>, anything else with <c>Flush()</c>.</param>
@@ -83,6 +85,18 @@ internal sealed class DurableStream : Stream
     {
         get => _writesAllowed;
         set => _writesAllowed = value;
+    }
+
+    /// <summary>How far the file is known to be on the device (tests).</summary>
+    internal long DurableEnd
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _durableEnd;
+            }
+        }
     }
 
     public override bool CanRead => true;
@@ -197,6 +211,7 @@ internal sealed class DurableStream : Stream
                 }
 
                 _device.Write(buffer);
+                _writes++;
                 _writtenEnd = Math.Max(_writtenEnd, _device.Position);
                 _dirty = true;
             }
@@ -258,6 +273,64 @@ internal sealed class DurableStream : Stream
         }
     }
 
+    /// <summary>
+    /// Flushes what was written so far to the device without holding up writers (the flush runs
+    /// outside the stream's lock, by file handle), if at least <paramref name="minUnflushedBytes"/>
+    /// wait. For the log between syncs: the sync that must make it durable then finds little left.
+    /// A failure faults the stream, as any failed flush. Files on Linux only; otherwise nothing.
+    /// </summary>
+    public void FlushInBackground(long minUnflushedBytes)
+    {
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle;
+        long end;
+        long truncations;
+        long writes;
+        lock (_gate)
+        {
+            if (_disposed || _fault is not null || !_dirty || _device is not FileStream file || !OperatingSystem.IsLinux()
+                || _writtenEnd - _durableEnd < minUnflushedBytes)
+            {
+                return;
+            }
+
+            handle = file.SafeFileHandle;
+            end = _writtenEnd;
+            truncations = _truncations;
+            writes = _writes;
+        }
+
+        Exception? failure = null;
+        try
+        {
+            DeviceFlush.FlushHandle(handle);
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+        }
+
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            if (failure is not null)
+            {
+                _fault ??= failure;
+            }
+            else if (truncations == _truncations && writes == _writes)
+            {
+                // Nothing was written or truncated while the flush ran: everything is on the device.
+                _durableEnd = Math.Max(_durableEnd, end);
+                _dirty = false;
+            }
+
+            Monitor.PulseAll(_gate);
+        }
+    }
+
     public override long Seek(long offset, SeekOrigin origin)
     {
         lock (_gate)
@@ -283,6 +356,7 @@ internal sealed class DurableStream : Stream
             try
             {
                 _device.SetLength(value);
+                _truncations++;
                 _writtenEnd = Math.Min(_writtenEnd, value);
                 _durableEnd = Math.Min(_durableEnd, value);
                 _dirty = true;
