@@ -83,12 +83,13 @@ internal sealed partial class TransactionManager
     /// <summary>
     /// A Nethereum client whose requests time out after <paramref name="rpcTimeout"/>. All clients
     /// share one connection pool (connections recycled every few minutes, so DNS changes are seen);
-    /// Nethereum's own time-out is a process-wide static, which we leave alone.
+    /// Nethereum's own time-out is a process-wide static, which we leave alone (and release after
+    /// each request: <see cref="TimelyRpcClient"/>).
     /// </summary>
     public static Web3 CreateWeb3(Uri rpcUrl, TimeSpan rpcTimeout)
     {
         var http = new HttpClient(SharedHandler, disposeHandler: false) { Timeout = rpcTimeout };
-        return new Web3(new RpcClient(rpcUrl, http));
+        return new Web3(new TimelyRpcClient(rpcUrl, http));
     }
 
     /// <summary>Runs an idempotent request through the pipeline, with the SDK's exception mapping.</summary>
