@@ -39,8 +39,9 @@ internal sealed partial class TransactionManager
     private readonly SemaphoreSlim _accountLock;
 
     // One lock per journaled operation, process-wide (keyed with the chain and account prefix): the
-    // record of an operation has one writer at a time, whichever adjudicator instance runs it.
-    private static readonly ConcurrentDictionary<string, SemaphoreSlim> KeyLocks = new(StringComparer.Ordinal);
+    // record of an operation has one writer at a time, whichever adjudicator instance runs it. A
+    // key's lock lives only while held or awaited (one per transaction ever sent would add up).
+    private static readonly KeyedLocks KeyLocks = new();
 
     public TransactionManager(Web3 web3, PrivateKey key, ulong chainId, EthereumAdjudicatorOptions options, ITransactionJournal? journal)
     {
@@ -119,8 +120,7 @@ internal sealed partial class TransactionManager
     public async Task<TransactionReceipt> SendAsync(TxRequest request, CancellationToken cancellationToken)
     {
         request = request with { Key = FitKey(_prefix, request.Key) };
-        var gate = KeyLocks.GetOrAdd(_prefix + request.Key, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var gate = await KeyLocks.LockAsync(_prefix + request.Key, cancellationToken).ConfigureAwait(false);
         try
         {
             var record = await LoadAsync(_prefix + request.Key, cancellationToken).ConfigureAwait(false);
@@ -147,7 +147,7 @@ internal sealed partial class TransactionManager
         }
         finally
         {
-            gate.Release();
+            gate.Dispose();
         }
     }
 
