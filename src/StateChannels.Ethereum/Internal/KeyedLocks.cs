@@ -3,8 +3,8 @@ namespace StateChannels.Ethereum.Internal;
 /// <summary>
 /// Async locks by key, one holder per key at a time, each of which exists only while it is held or
 /// awaited: the last holder's release removes it. A dictionary of semaphores that never lets go
-/// keeps one per key for the life of the process — with a key per journaled transaction, about
-/// 200 bytes for every deposit, close or conclusion ever sent (Issue 7).
+/// keeps one per key for the life of the process — with a key per journaled transaction, some
+/// 400 bytes (semaphore, key string, node) for every deposit, close or conclusion ever sent (Issue 7).
 /// </summary>
 internal sealed class KeyedLocks
 {
