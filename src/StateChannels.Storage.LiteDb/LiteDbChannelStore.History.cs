@@ -3,74 +3,89 @@ using LiteDB;
 namespace StateChannels.Storage.LiteDb;
 
 /// <content>
-/// History write-behind. A state appended to the history is durable once the commit log frame of
-/// its write is on the device; inserting it into LiteDB's history index at once would cost each
-/// commit several more pages of LiteDB's log (the index's skip list and the data page). So new
-/// history states wait in memory (<see cref="_pending"/>, readable by every read) and go into
-/// LiteDB together: in the transaction of a later write once <see cref="LiteDbStoreOptions.HistoryFlushStates"/>
-/// wait, before a prune or retention deletes history, and before every sync (a sync ends the commit
-/// log generation that holds their frames). After a crash the commit log replays them like any
+/// Write-behind of channel records and history states. A write is durable once its commit log
+/// frame is on the device; updating LiteDB's index and pages at once would cost each commit CPU
+/// and several pages of LiteDB's log. So records and appended states wait in memory (the pending
+/// documents, seen by every read) and go into LiteDB together: in the transaction of a later write
+/// once <see cref="LiteDbStoreOptions.HistoryFlushStates"/> states or as many records wait, when
+/// the writer has been idle for <see cref="IdleFlushDelay"/>, before a prune or retention deletes
+/// history, and before every sync (a sync ends the commit log generation that holds their frames).
+/// A record written again while it waits replaces the waiting one, so a busy channel costs LiteDB
+/// one update per flush, not one per write. After a crash the commit log replays them like any
 /// other change.
 /// </content>
 public sealed partial class LiteDbChannelStore
 {
-    /// <summary>History states durable in the commit log and not yet in LiteDB, by key (channel, version). Guarded by <see cref="_pendingGate"/>.</summary>
-    private readonly SortedSet<PendingState> _pending = new(PendingState.ByKey);
+    /// <summary>How long the writer stays idle before it moves waiting documents into LiteDB.</summary>
+    internal static readonly TimeSpan IdleFlushDelay = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Documents durable in the commit log and not yet in LiteDB, by key. Guarded by <see cref="_pendingGate"/>.</summary>
+    private readonly SortedSet<PendingDocument> _pendingStates = new(PendingDocument.ByKey);
+    private readonly SortedSet<PendingDocument> _pendingChannels = new(PendingDocument.ByKey);
     private readonly object _pendingGate = new();
 
     /// <summary>
     /// Makes a batch visible whole: the writer holds it (write) while LiteDB commits a transaction
-    /// and its states join or leave <see cref="_pending"/>; history reads hold it (read) while they
-    /// look in memory and in LiteDB. Whoever sees a record then also sees the state written with it.
+    /// and its documents join or leave the pending sets; reads of records and history hold it (read)
+    /// while they look in memory and in LiteDB. Whoever sees a record then also sees the state
+    /// written with it.
     /// </summary>
     private readonly ReaderWriterLockSlim _historyVisibility = new(LockRecursionPolicy.NoRecursion);
 
-    /// <summary>Writer thread: states appended by the transaction in progress (become pending when it commits).</summary>
-    private readonly SortedSet<PendingState> _staged = new(PendingState.ByKey);
+    /// <summary>Writer thread: documents written by the transaction in progress (pending once it commits).</summary>
+    private readonly SortedSet<PendingDocument> _stagedStates = new(PendingDocument.ByKey);
+    private readonly SortedSet<PendingDocument> _stagedChannels = new(PendingDocument.ByKey);
 
-    /// <summary>Writer thread: whether the transaction in progress inserts history into LiteDB at once (after a flush into it).</summary>
+    /// <summary>Writer thread: pending documents the transaction in progress also puts into LiteDB (no longer pending once it commits).</summary>
+    private readonly List<PendingDocument> _flushing = [];
+
+    /// <summary>Writer thread: whether the transaction in progress writes into LiteDB at once (after a flush into it).</summary>
     private bool _writeThrough;
 
-    /// <summary>Writer thread: pending states the transaction in progress also inserts into LiteDB (leave pending when it commits).</summary>
-    private readonly List<PendingState> _flushing = [];
-
-    /// <summary>History states waiting in memory (tests).</summary>
-    internal int PendingHistoryStates
+    /// <summary>History states and records waiting in memory (tests).</summary>
+    internal (int States, int Channels) PendingDocuments
     {
         get
         {
             lock (_pendingGate)
             {
-                return _pending.Count;
+                return (_pendingStates.Count, _pendingChannels.Count);
             }
         }
     }
 
-    /// <summary>The stored document of a state still in memory (this transaction's or pending), or null.</summary>
+    /// <summary>History states waiting in memory (tests).</summary>
+    internal int PendingHistoryStates => PendingDocuments.States;
+
+    /// <summary>Writer thread: the stored form of a state still in memory (this transaction's or pending), or null.</summary>
     private EncodedDocument? FindUnflushedState(byte[] key)
     {
-        var probe = PendingState.Probe(key);
-        if (_staged.TryGetValue(probe, out PendingState? staged))
+        var probe = PendingDocument.Probe(key);
+        if (_stagedStates.TryGetValue(probe, out PendingDocument? staged))
         {
             return staged.Document;
         }
 
         lock (_pendingGate)
         {
-            return _pending.TryGetValue(probe, out PendingState? pending) ? pending.Document : null;
+            return _pendingStates.TryGetValue(probe, out PendingDocument? pending) ? pending.Document : null;
         }
     }
 
-    /// <summary>Readers: a pending state's document, or null.</summary>
-    private EncodedDocument? ReadPendingState(byte[] key)
+    /// <summary>Readers: a waiting document, or null.</summary>
+    private EncodedDocument? ReadPending(SortedSet<PendingDocument> set, byte[] key)
     {
         lock (_pendingGate)
         {
-            return _pending.TryGetValue(PendingState.Probe(key), out PendingState? pending) ? pending.Document : null;
+            return set.TryGetValue(PendingDocument.Probe(key), out PendingDocument? pending) ? pending.Document : null;
         }
     }
 
-    /// <summary>Appends a state: staged in memory (write-behind), or into LiteDB at once while the transaction writes history through.</summary>
+    private EncodedDocument? ReadPendingState(byte[] key) => ReadPending(_pendingStates, key);
+
+    private EncodedDocument? ReadPendingChannel(byte[] key) => ReadPending(_pendingChannels, key);
+
+    /// <summary>Appends a state: staged in memory, or into LiteDB at once while the transaction writes through.</summary>
     private void AppendState(EncodedDocument state)
     {
         _redo.RecordPut(StoreDocuments.States, state.Key, state.Payload, state.Checksum);
@@ -80,80 +95,118 @@ public sealed partial class LiteDbChannelStore
             return;
         }
 
-        _staged.Add(new PendingState(state.Key, state));
+        _stagedStates.Add(new PendingDocument(state.Key, state));
+    }
+
+    /// <summary>Puts a channel record: staged in memory (replacing an earlier one of the transaction), or into LiteDB at once while the transaction writes through.</summary>
+    private void PutChannel(EncodedDocument channel)
+    {
+        if (_writeThrough)
+        {
+            Put(StoreDocuments.Channels, channel.Key, channel.Payload, channel.Checksum);
+            return;
+        }
+
+        _redo.RecordPut(StoreDocuments.Channels, channel.Key, channel.Payload, channel.Checksum);
+        var entry = new PendingDocument(channel.Key, channel);
+        _stagedChannels.Remove(entry);
+        _stagedChannels.Add(entry);
     }
 
     /// <summary>
-    /// Writer thread, inside a transaction: inserts every unflushed state into LiteDB in it, and
-    /// writes history through for the rest of it (a delete of history must see every state).
+    /// Writer thread, inside a transaction: puts every waiting document into LiteDB in it, and
+    /// writes through for the rest of it (a delete of history, or a read of records by the writer,
+    /// must see everything).
     /// </summary>
     private void FlushHistoryIntoTransaction()
     {
-        List<PendingState> pending;
+        List<PendingDocument> states, channels;
         lock (_pendingGate)
         {
-            pending = [.. _pending];
+            states = [.. _pendingStates];
+            channels = [.. _pendingChannels];
         }
 
-        IEnumerable<PendingState> all = pending.Concat(_staged);
-        if (pending.Count + _staged.Count > 0)
-        {
-            _engine.Upsert(StoreDocuments.States, all.Select(p => StoreDocuments.Create(p.Key, p.Document.Payload, p.Document.Checksum)), BsonAutoId.ObjectId);
-        }
-
-        _flushing.AddRange(pending);
-        _staged.Clear();
+        Upsert(StoreDocuments.States, states.Concat(_stagedStates));
+        Upsert(StoreDocuments.Channels, channels.Concat(_stagedChannels));
+        _flushing.AddRange(states);
+        _flushing.AddRange(channels);
+        _stagedStates.Clear();
+        _stagedChannels.Clear();
         _writeThrough = true;
+
+        void Upsert(string collection, IEnumerable<PendingDocument> documents)
+        {
+            List<BsonDocument> list = [.. documents.Select(p => StoreDocuments.Create(p.Key, p.Document.Payload, p.Document.Checksum))];
+            if (list.Count > 0)
+            {
+                _engine.Upsert(collection, list, BsonAutoId.ObjectId);
+            }
+        }
     }
 
-    /// <summary>Writer thread, when a transaction begins.</summary>
+    /// <summary>Writer thread, when a transaction begins: flushes waiting documents into it when enough wait (or history is written through).</summary>
     private void BeginHistory()
     {
-        _staged.Clear();
+        _stagedStates.Clear();
+        _stagedChannels.Clear();
         _flushing.Clear();
-        _writeThrough = _options.HistoryRetention is not null;
+        _writeThrough = false;
         bool due;
         lock (_pendingGate)
         {
-            due = _pending.Count >= _options.HistoryFlushStates;
+            due = _pendingStates.Count >= _options.HistoryFlushStates || _pendingChannels.Count >= _options.HistoryFlushStates;
         }
 
-        if (due || _writeThrough)
+        if (due || _options.HistoryRetention is not null)
         {
             FlushHistoryIntoTransaction();
         }
     }
 
-    /// <summary>Writer thread, once LiteDB committed the transaction: its states become pending; the ones it flushed stop being.</summary>
+    /// <summary>Writer thread, once LiteDB committed the transaction: its staged documents become pending; the ones it flushed stop being.</summary>
     private void CommitHistory()
     {
         lock (_pendingGate)
         {
-            foreach (PendingState flushed in _flushing)
+            foreach (PendingDocument flushed in _flushing)
             {
-                _pending.Remove(flushed);
+                // Only the very entry that was flushed: a record may have been replaced since.
+                SortedSet<PendingDocument> set = flushed.Key.Length == ChannelId.Length ? _pendingChannels : _pendingStates;
+                if (set.TryGetValue(flushed, out PendingDocument? current) && ReferenceEquals(current, flushed))
+                {
+                    set.Remove(flushed);
+                }
             }
 
-            _pending.UnionWith(_staged);
+            _pendingStates.UnionWith(_stagedStates);
+            foreach (PendingDocument channel in _stagedChannels)
+            {
+                _pendingChannels.Remove(channel);
+                _pendingChannels.Add(channel);
+            }
         }
 
-        _staged.Clear();
+        _stagedStates.Clear();
+        _stagedChannels.Clear();
         _flushing.Clear();
     }
 
     /// <summary>Writer thread, when the transaction rolled back.</summary>
     private void AbandonHistory()
     {
-        _staged.Clear();
+        _stagedStates.Clear();
+        _stagedChannels.Clear();
         _flushing.Clear();
+        _writeThrough = false;
     }
 
-    /// <summary>Writer thread or an owner of the store (sync): moves every pending state into LiteDB in a transaction of its own.</summary>
+    /// <summary>Writer thread or an owner of the store (sync, idle): moves every waiting document into LiteDB in a transaction of its own.</summary>
     private void FlushHistory()
     {
         lock (_pendingGate)
         {
-            if (_pending.Count == 0)
+            if (_pendingStates.Count == 0 && _pendingChannels.Count == 0)
             {
                 return;
             }
@@ -162,7 +215,9 @@ public sealed partial class LiteDbChannelStore
         _engine.BeginTrans();
         try
         {
-            BeginHistory();
+            _stagedStates.Clear();
+            _stagedChannels.Clear();
+            _flushing.Clear();
             FlushHistoryIntoTransaction();
         }
         catch
@@ -173,9 +228,28 @@ public sealed partial class LiteDbChannelStore
         }
 
         CommitVisibly();
+        _writeThrough = false;
     }
 
-    /// <summary>Writer thread: commits LiteDB's transaction and publishes its history changes as one step for readers.</summary>
+    /// <summary>Writer thread, idle for <see cref="IdleFlushDelay"/>: frees the memory waiting documents hold. A failure faults the store (nothing is lost).</summary>
+    private void OnWriterIdle()
+    {
+        if (_fault is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            FlushHistory();
+        }
+        catch (Exception ex)
+        {
+            _fault ??= ex;
+        }
+    }
+
+    /// <summary>Writer thread: commits LiteDB's transaction and publishes what it changed in memory as one step for readers.</summary>
     private void CommitVisibly()
     {
         _historyVisibility.EnterWriteLock();
@@ -190,7 +264,7 @@ public sealed partial class LiteDbChannelStore
         }
     }
 
-    /// <summary>Readers: runs <paramref name="read"/> while no commit changes what history is where.</summary>
+    /// <summary>Readers: runs <paramref name="read"/> while no commit changes what is where.</summary>
     private T ReadHistoryVisibly<T>(Func<T> read)
     {
         _historyVisibility.EnterReadLock();
@@ -204,32 +278,45 @@ public sealed partial class LiteDbChannelStore
         }
     }
 
-    /// <summary>Pending states of <paramref name="id"/> from <paramref name="from"/> on, ascending, at most <paramref name="limit"/>.</summary>
+    /// <summary>Readers: waiting states of <paramref name="id"/> from <paramref name="from"/> on, ascending, at most <paramref name="limit"/>.</summary>
     private List<EncodedDocument> PendingHistory(ChannelId id, ulong from, int limit)
     {
-        var lower = PendingState.Probe(StoreDocuments.StateKey(id, from));
-        var upper = PendingState.Probe(StoreDocuments.StateKey(id, ulong.MaxValue));
+        var lower = PendingDocument.Probe(StoreDocuments.StateKey(id, from));
+        var upper = PendingDocument.Probe(StoreDocuments.StateKey(id, ulong.MaxValue));
         lock (_pendingGate)
         {
-            if (_pending.Count == 0)
+            return _pendingStates.Count == 0 ? [] : [.. _pendingStates.GetViewBetween(lower, upper).Take(limit).Select(p => p.Document)];
+        }
+    }
+
+    /// <summary>Readers: waiting records with a key above <paramref name="after"/> (all if null), ascending, at most <paramref name="limit"/>.</summary>
+    private List<EncodedDocument> PendingChannels(byte[]? after, int limit)
+    {
+        lock (_pendingGate)
+        {
+            if (_pendingChannels.Count == 0
+                || (after is not null && PendingDocument.ByKey.Compare(PendingDocument.Probe(after), _pendingChannels.Max!) >= 0))
             {
                 return [];
             }
 
-            return [.. _pending.GetViewBetween(lower, upper).Take(limit).Select(p => p.Document)];
+            IEnumerable<PendingDocument> above = after is null
+                ? _pendingChannels
+                : _pendingChannels.GetViewBetween(PendingDocument.Probe(after), _pendingChannels.Max!).Where(p => p.Key.AsSpan().SequenceCompareTo(after) > 0);
+            return [.. above.Take(limit).Select(p => p.Document)];
         }
     }
 
-    /// <summary>A history state in memory, ordered by its key (channel id, then big-endian version).</summary>
-    private sealed class PendingState(byte[] key, EncodedDocument? document)
+    /// <summary>A document in memory, ordered by its key.</summary>
+    private sealed class PendingDocument(byte[] key, EncodedDocument? document)
     {
-        public static readonly IComparer<PendingState> ByKey = Comparer<PendingState>.Create(
+        public static readonly IComparer<PendingDocument> ByKey = Comparer<PendingDocument>.Create(
             static (a, b) => a.Key.AsSpan().SequenceCompareTo(b.Key));
 
         public byte[] Key { get; } = key;
 
         public EncodedDocument Document => document!;
 
-        public static PendingState Probe(byte[] key) => new(key, null);
+        public static PendingDocument Probe(byte[] key) => new(key, null);
     }
 }

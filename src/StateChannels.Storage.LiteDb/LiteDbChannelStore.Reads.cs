@@ -19,7 +19,7 @@ public sealed partial class LiteDbChannelStore
     /// <exception cref="StateChannelException"><see cref="ErrorCode.StorageFailure"/> or <see cref="ErrorCode.UnsupportedSchemaVersion"/>.</exception>
     /// <exception cref="ObjectDisposedException">The store is disposed.</exception>
     public ValueTask<ChannelRecord?> GetChannelAsync(ChannelId id, CancellationToken cancellationToken = default) =>
-        ReadAsync(() => ReadChannel(id), "read a channel", cancellationToken);
+        ReadAsync(() => ReadHistoryVisibly(() => ReadChannel(id, includePending: true)), "read a channel", cancellationToken);
 
     /// <summary>Every channel record, in no particular order (in fact by id), read in pages.</summary>
     /// <param name="cancellationToken">Cancels the enumeration between records.</param>
@@ -32,7 +32,7 @@ public sealed partial class LiteDbChannelStore
         {
             byte[]? from = after;
             List<(byte[] Key, ChannelRecord Record)> page = await ReadAsync(
-                () => ReadChannelPage(from), "read the channels", cancellationToken).ConfigureAwait(false);
+                () => ReadHistoryVisibly(() => ReadChannelPage(from)), "read the channels", cancellationToken).ConfigureAwait(false);
             foreach ((byte[] key, ChannelRecord record) in page)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -167,15 +167,24 @@ public sealed partial class LiteDbChannelStore
         }
     }
 
-    private ChannelRecord? ReadChannel(ChannelId id)
+    /// <param name="id">The channel.</param>
+    /// <param name="includePending">Readers: true (records waiting in memory are the newest). The writer, after flushing them into its transaction: false.</param>
+    private ChannelRecord? ReadChannel(ChannelId id, bool includePending)
     {
         byte[] key = StoreDocuments.ChannelKey(id);
+        if (includePending && ReadPendingChannel(key) is { } pending)
+        {
+            return DecodeChannel(StoreDocuments.Create(key, pending.Payload, pending.Checksum), key, id);
+        }
+
         BsonDocument? document = FindById(StoreDocuments.Channels, key);
         return document is null ? null : DecodeChannel(document, key, id);
     }
 
     private List<(byte[] Key, ChannelRecord Record)> ReadChannelPage(byte[]? after)
     {
+        // Records waiting in memory are newer than LiteDB's copies: merged in by key, they win.
+        List<EncodedDocument> pending = PendingChannels(after, ReadPageSize);
         var query = new Query { OrderBy = "_id", Limit = ReadPageSize };
         if (after is not null)
         {
@@ -191,7 +200,7 @@ public sealed partial class LiteDbChannelStore
             }
         }
 
-        var page = new List<(byte[], ChannelRecord)>(documents.Count);
+        var page = new SortedList<ChannelId, (byte[], ChannelRecord)>(documents.Count + pending.Count, ChannelIdOrder.Instance);
         foreach (BsonDocument document in documents)
         {
             BsonValue id = document["_id"];
@@ -201,10 +210,25 @@ public sealed partial class LiteDbChannelStore
             }
 
             byte[] key = id.AsBinary;
-            page.Add((key, DecodeChannel(document, key, ChannelId.FromBytes(key))));
+            ChannelId channel = ChannelId.FromBytes(key);
+            page[channel] = (key, DecodeChannel(document, key, channel));
         }
 
-        return page;
+        foreach (EncodedDocument record in pending)
+        {
+            ChannelId channel = ChannelId.FromBytes(record.Key);
+            page[channel] = (record.Key, DecodeChannel(StoreDocuments.Create(record.Key, record.Payload, record.Checksum), record.Key, channel));
+        }
+
+        return [.. page.Values.Take(ReadPageSize)];
+    }
+
+    /// <summary>Channel ids in key (byte) order, as LiteDB orders the records.</summary>
+    private sealed class ChannelIdOrder : IComparer<ChannelId>
+    {
+        public static readonly ChannelIdOrder Instance = new();
+
+        public int Compare(ChannelId x, ChannelId y) => x.ToArray().AsSpan().SequenceCompareTo(y.ToArray());
     }
 
     private SignedState? ReadState(ChannelId id, ulong version)

@@ -332,7 +332,7 @@ public sealed partial class LiteDbChannelStore
 
         foreach (EncodedDocument channel in batch.Channels)
         {
-            Put(StoreDocuments.Channels, channel.Key, channel.Payload, channel.Checksum);
+            PutChannel(channel);
         }
 
         foreach (EncodedDocument state in batch.States)
@@ -350,10 +350,15 @@ public sealed partial class LiteDbChannelStore
 
     private Exception? ApplyPrune(PruneWrite prune)
     {
+        if (!_writeThrough)
+        {
+            FlushHistoryIntoTransaction();
+        }
+
         ChannelRecord? record;
         try
         {
-            record = ReadChannel(prune.ChannelId);
+            record = ReadChannel(prune.ChannelId, includePending: false);
         }
         catch (StateChannelException ex)
         {
@@ -381,7 +386,7 @@ public sealed partial class LiteDbChannelStore
         {
             try
             {
-                record = ReadChannel(id);
+                record = ReadChannel(id, includePending: false);
             }
             catch (StateChannelException)
             {

@@ -58,7 +58,7 @@ public sealed partial class LiteDbChannelStore : IChannelStore
         _log = log;
         _commitFile = commitFile;
         _writer = new GroupCommitQueue(
-            "StateChannels.LiteDb writer", options.MaxOperationsPerCommit, ApplyGroup, ex => Wrap(ex, "write"));
+            "StateChannels.LiteDb writer", options.MaxOperationsPerCommit, ApplyGroup, ex => Wrap(ex, "write"), OnWriterIdle, IdleFlushDelay);
     }
 
     /// <summary>The full path of the database file (LiteDB's log lives beside it as <c>name-log.ext</c>).</summary>

@@ -295,6 +295,55 @@ public sealed class LiteDbHistoryWriteBehindTests : IDisposable
         Assert.Equal(Enumerable.Range(5, 4).Select(v => Signed(channel.Id, (ulong)v)), await ToListAsync(reopened.GetHistoryAsync(channel.Id, 0)));
     }
 
+    [Fact]
+    public async Task RecordsInMemoryAndInLiteDb_ListAsOne_WithTheNewestCopyOfEach()
+    {
+        await using LiteDbChannelStore store = Open(flushAfter: 100);
+        ChannelRecord[] channels = Enumerable.Range(0, 300).Select(_ => NewChannel()).ToArray();
+        foreach (ChannelRecord c in channels)
+        {
+            SignedState state = Signed(c.Id, 0);
+            await store.WriteAsync(StoreBatch.Of(c.At(state), state));
+        }
+
+        // Rewrite a third of them: their newest copy may be in memory while LiteDB holds an older one.
+        foreach (ChannelRecord c in channels.Where((_, i) => i % 3 == 0))
+        {
+            SignedState state = Signed(c.Id, 1);
+            await store.WriteAsync(StoreBatch.Of(c.At(state), state));
+        }
+
+        Assert.NotEqual(0, store.PendingDocuments.Channels);
+        var expected = channels.Select((c, i) => c.At(Signed(c.Id, i % 3 == 0 ? 1UL : 0UL))).ToDictionary(r => r.Id);
+        List<ChannelRecord> listed = await ToListAsync(store.GetChannelsAsync());
+        Assert.Equal(300, listed.Count);
+        Assert.Equal(listed.Select(r => r.Id.ToString()).Order(StringComparer.Ordinal), listed.Select(r => r.Id.ToString()));
+        foreach (ChannelRecord record in listed)
+        {
+            Assert.Equal(expected[record.Id], record);
+            Assert.Equal(expected[record.Id], await store.GetChannelAsync(record.Id));
+        }
+    }
+
+    [Fact]
+    public async Task IdleWriter_MovesWaitingDocumentsIntoLiteDb()
+    {
+        await using LiteDbChannelStore store = Open(flushAfter: 1000);
+        ChannelRecord channel = NewChannel();
+        SignedState state = Signed(channel.Id, 0);
+        await store.WriteAsync(StoreBatch.Of(channel.At(state), state));
+
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (store.PendingDocuments != (0, 0) && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal((0, 0), store.PendingDocuments);
+        Assert.Equal(channel.At(state), await store.GetChannelAsync(channel.Id));
+        Assert.Equal(state, await store.GetStateAsync(channel.Id, 0));
+    }
+
     private LiteDbChannelStore Open(int flushAfter) =>
         LiteDbChannelStore.Open(_directory.File("client.db"), new LiteDbStoreOptions { HistoryFlushStates = flushAfter });
 

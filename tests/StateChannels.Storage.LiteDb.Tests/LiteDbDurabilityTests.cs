@@ -119,10 +119,11 @@ public sealed class LiteDbDurabilityTests : IDisposable
         var journal = new DeviceJournal();
         ChannelRecord[] channels = Enumerable.Range(0, 8).Select(_ => NewChannel()).ToArray();
 
-        // A tiny checkpoint threshold makes the store sync (flush LiteDB's log, record it, copy
-        // the log into the data file, start a generation) over and over while writers run.
+        // A tiny checkpoint threshold (and documents moved into LiteDB after 4 wait) makes the
+        // store sync (flush LiteDB's log, record it, copy the log into the data file, start a
+        // generation) over and over while writers run.
         long syncs;
-        await using (LiteDbChannelStore store = Open(journal, checkpointPages: 3))
+        await using (LiteDbChannelStore store = Open(journal, checkpointPages: 3, flushAfter: 4))
         {
             await Task.WhenAll(channels.Select(c => Task.Run(async () =>
             {
@@ -219,7 +220,9 @@ public sealed class LiteDbDurabilityTests : IDisposable
     {
         var disk = new SimulatedDisk();
         string path = Path.Combine(Path.GetTempPath(), "simulated", "client.db");
-        var options = new LiteDbStoreOptions { FileOpener = disk.Opener, CheckpointPages = checkpointPages, CommitLogBytes = commitLogBytes };
+        // With the tiny checkpoint threshold, documents also move from memory into LiteDB after 3 wait.
+        int flushAfter = checkpointPages < 10 ? 3 : 256;
+        var options = new LiteDbStoreOptions { FileOpener = disk.Opener, CheckpointPages = checkpointPages, CommitLogBytes = commitLogBytes, HistoryFlushStates = flushAfter };
         ChannelRecord[] channels = Enumerable.Range(0, 6).Select(_ => NewChannel()).ToArray();
         var acknowledged = new long[channels.Length];
         Array.Fill(acknowledged, -1);
@@ -281,7 +284,7 @@ public sealed class LiteDbDurabilityTests : IDisposable
         // What was acknowledged before the power went is the floor; writes acknowledged in the
         // race with the loss must be there too.
         await using LiteDbChannelStore reopened = LiteDbChannelStore.Open(
-            path, new LiteDbStoreOptions { FileOpener = rebooted.Opener, CheckpointPages = checkpointPages, CommitLogBytes = commitLogBytes });
+            path, new LiteDbStoreOptions { FileOpener = rebooted.Opener, CheckpointPages = checkpointPages, CommitLogBytes = commitLogBytes, HistoryFlushStates = flushAfter });
         for (int i = 0; i < channels.Length; i++)
         {
             long floor = Math.Max(acknowledgedBeforeLoss[i], Volatile.Read(ref acknowledged[i]));
@@ -322,6 +325,8 @@ public sealed class LiteDbDurabilityTests : IDisposable
         Assert.Contains(events, e => e.Kind == DeviceEventKind.Write && e.Frame == CommitLog.FrameKind.Changes);
     }
 
-    private LiteDbChannelStore Open(DeviceJournal journal, int checkpointPages = LiteDbStoreOptions.DefaultCheckpointPages) =>
-        LiteDbChannelStore.Open(_directory.File(Data), new LiteDbStoreOptions { FileOpener = journal.Opener, CheckpointPages = checkpointPages });
+    private LiteDbChannelStore Open(DeviceJournal journal, int checkpointPages = LiteDbStoreOptions.DefaultCheckpointPages, int flushAfter = 256) =>
+        LiteDbChannelStore.Open(
+            _directory.File(Data),
+            new LiteDbStoreOptions { FileOpener = journal.Opener, CheckpointPages = checkpointPages, HistoryFlushStates = flushAfter });
 }
