@@ -39,6 +39,13 @@ public sealed partial class LiteDbChannelStore
     /// <summary>Writer thread: pending documents the transaction in progress also puts into LiteDB (no longer pending once it commits).</summary>
     private readonly List<PendingDocument> _flushing = [];
 
+    /// <summary>
+    /// Writer thread: per channel, a version at or above every state LiteDB may hold for it (read
+    /// once from LiteDB, raised as states go in; deletes leave it as it is, an upper bound still).
+    /// A new state above it needs no lookup in LiteDB's index to prove that it is new.
+    /// </summary>
+    private readonly Dictionary<ChannelId, ulong?> _storedStateCeiling = [];
+
     /// <summary>Writer thread: whether the transaction in progress writes into LiteDB at once (after a flush into it).</summary>
     private bool _writeThrough;
 
@@ -72,6 +79,49 @@ public sealed partial class LiteDbChannelStore
         }
     }
 
+    /// <summary>Writer thread: whether LiteDB certainly holds no state of the channel at <paramref name="version"/>.</summary>
+    private bool CertainlyNotStored(ChannelId id, ulong version)
+    {
+        if (!_storedStateCeiling.TryGetValue(id, out ulong? ceiling))
+        {
+            var query = new Query { OrderBy = "_id", Order = LiteDB.Query.Descending, Limit = 1 };
+            query.Where.Add(StoreDocuments.IdBetween(StoreDocuments.StateKey(id, 0), StoreDocuments.StateKey(id, ulong.MaxValue)));
+            using (IBsonDataReader reader = _engine.Query(StoreDocuments.States, query))
+            {
+                if (!reader.Read())
+                {
+                    ceiling = null;
+                }
+                else if (reader.Current["_id"] is { IsBinary: true } key && key.AsBinary.Length == StoreDocuments.StateKeyLength)
+                {
+                    ceiling = StoreDocuments.VersionOfStateKey(key.AsBinary);
+                }
+                else
+                {
+                    ceiling = ulong.MaxValue; // a malformed key: look every state up
+                }
+            }
+
+            _storedStateCeiling[id] = ceiling;
+        }
+
+        return ceiling is null || version > ceiling.Value;
+    }
+
+    /// <summary>Writer thread: states of these keys may now be in LiteDB.</summary>
+    private void RaiseStoredCeiling(IEnumerable<byte[]> stateKeys)
+    {
+        foreach (byte[] key in stateKeys)
+        {
+            ChannelId id = ChannelId.FromBytes(key.AsSpan(0, ChannelId.Length));
+            ulong version = StoreDocuments.VersionOfStateKey(key);
+            if (_storedStateCeiling.TryGetValue(id, out ulong? ceiling) && (ceiling is null || ceiling.Value < version))
+            {
+                _storedStateCeiling[id] = version;
+            }
+        }
+    }
+
     /// <summary>Readers: a waiting document, or null.</summary>
     private EncodedDocument? ReadPending(SortedSet<PendingDocument> set, byte[] key)
     {
@@ -92,6 +142,7 @@ public sealed partial class LiteDbChannelStore
         if (_writeThrough)
         {
             _engine.Insert(StoreDocuments.States, [StoreDocuments.Create(state.Key, state.Payload, state.Checksum)], BsonAutoId.ObjectId);
+            RaiseStoredCeiling([state.Key]);
             return;
         }
 
@@ -128,6 +179,7 @@ public sealed partial class LiteDbChannelStore
         }
 
         Upsert(StoreDocuments.States, states.Concat(_stagedStates));
+        RaiseStoredCeiling(states.Concat(_stagedStates).Select(p => p.Key));
         Upsert(StoreDocuments.Channels, channels.Concat(_stagedChannels));
         _flushing.AddRange(states);
         _flushing.AddRange(channels);

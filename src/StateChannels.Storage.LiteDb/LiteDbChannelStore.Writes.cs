@@ -218,10 +218,17 @@ public sealed partial class LiteDbChannelStore
                 }
             }
         }
-        catch
+        catch (Exception ex)
         {
             AbandonHistory();
             TryRollback();
+            if (ex is StorageDeviceException)
+            {
+                // The device failed under LiteDB (a read or a write): what it holds is unknown and
+                // LiteDB may hold locks of the broken transaction, so the store takes nothing more.
+                _fault ??= ex;
+            }
+
             throw;
         }
 
@@ -302,7 +309,7 @@ public sealed partial class LiteDbChannelStore
                 continue;
             }
 
-            BsonDocument? stored = FindById(StoreDocuments.States, state.Key);
+            BsonDocument? stored = CertainlyNotStored(state.ChannelId, state.Version) ? null : FindById(StoreDocuments.States, state.Key);
             if (stored is null)
             {
                 appends.Add(state);

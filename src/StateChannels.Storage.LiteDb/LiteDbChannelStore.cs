@@ -73,6 +73,9 @@ public sealed partial class LiteDbChannelStore : IChannelStore
     /// <summary>LiteDB transactions committed by the writer since open (tests: group commit).</summary>
     internal long Commits => Interlocked.Read(ref _commits);
 
+    /// <summary>For tests: whether a failure has stopped the store taking writes.</summary>
+    internal bool IsFaulted => _fault is not null;
+
     /// <summary>Syncs (LiteDB's log flushed and checkpointed, a new commit log generation) since open (tests).</summary>
     internal long Syncs => Interlocked.Read(ref _syncs);
 

@@ -335,7 +335,22 @@ internal sealed class DurableStream : Stream
     {
         lock (_gate)
         {
-            return _device.Seek(offset, origin);
+            if (!Usable())
+            {
+                return offset; // a faulted log: every later write is dropped, the position is moot
+            }
+
+            try
+            {
+                return _device.Seek(offset, origin);
+            }
+            catch (Exception ex)
+            {
+                // Recorded, so whoever waits for the log to become durable fails at once instead
+                // of waiting out its timeout for pages that will never come.
+                FaultUnlessLog(ex);
+                return offset;
+            }
         }
     }
 
