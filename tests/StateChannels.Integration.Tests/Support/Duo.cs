@@ -98,6 +98,7 @@ public sealed class Duo : IAsyncDisposable
         }
 
         var process = PeerProcess.Start($"{Names[party]}#{_runs[party].Count}", args, env);
+        process.Partner = () => _current[1 - party];
         _runs[party].Add(process);
         _armed[process] = crashAt;
         _current[party] = process;

@@ -116,7 +116,7 @@ public sealed class PeerProcess : IAsyncDisposable
         var from = LineCount;
         await SendAsync(command);
         var line = await WaitForAsync(l => l.Ev is "done" or "error" && l.Str("cmd") == command, timeout, from);
-        Assert.True(line.Ev == "done", $"{Name}: '{command}' failed: {line.Raw}\n{Tail()}");
+        Assert.True(line.Ev == "done", $"{Name}: '{command}' failed: {line.Raw}\n{Diagnostics()}");
         return line;
     }
 
@@ -140,7 +140,7 @@ public sealed class PeerProcess : IAsyncDisposable
 
                 if (_eof)
                 {
-                    Assert.Fail($"{Name} ended (exit {ExitCodeOrNull()}) before the awaited line.\n{Tail()}");
+                    Assert.Fail($"{Name} ended (exit {ExitCodeOrNull()}) before the awaited line.\n{Diagnostics()}");
                 }
 
                 changed = _changed.Task;
@@ -152,7 +152,7 @@ public sealed class PeerProcess : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                Assert.Fail($"{Name}: the awaited line did not come within {timeout}.\n{Tail()}");
+                Assert.Fail($"{Name}: the awaited line did not come within {timeout}.\n{Diagnostics()}");
             }
         }
     }
@@ -197,11 +197,17 @@ public sealed class PeerProcess : IAsyncDisposable
         catch (OperationCanceledException)
         {
             Kill();
-            Assert.Fail($"{Name} did not exit within {timeout}.\n{Tail()}");
+            Assert.Fail($"{Name} did not exit within {timeout}.\n{Diagnostics()}");
         }
 
         return _process.ExitCode;
     }
+
+    /// <summary>The other party's current process, whose output failure messages also show.</summary>
+    public Func<PeerProcess?>? Partner { get; set; }
+
+    /// <summary>This process's tail and its partner's, for failure messages.</summary>
+    private string Diagnostics() => Partner?.Invoke() is { } partner && partner != this ? $"{Tail()}\n{partner.Tail()}" : Tail();
 
     /// <summary>The last lines of both streams, for failure messages.</summary>
     public string Tail(int lines = 25)
