@@ -166,21 +166,41 @@ internal sealed partial class ChannelMachine
             return; // stale or duplicate: the state it answers is settled already
         }
 
-        if (!VerifyPeer(proposal.Digest, accept.Signature))
+        // Our signature is computed on another core while this one checks the peer's. It stays in
+        // this step unless the peer's signature verifies, and leaves only after CompleteProposalAsync
+        // made it durable; the sign-once checks run here, under the lock, before it is computed.
+        var signing = StartSigning(proposal.State, proposal.Digest);
+        var valid = VerifyPeer(proposal.Digest, accept.Signature);
+        if (!valid)
         {
+            if (signing is not null)
+            {
+                await ((Task)signing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // discarded
+            }
+
             Misbehaved(from, $"accept of version {accept.Version} carries an invalid signature");
             return;
         }
 
-        await CompleteProposalAsync(proposal, accept.Signature).ConfigureAwait(false);
+        Signature? mine = null;
+        if (signing is not null)
+        {
+            mine = await signing.ConfigureAwait(false);
+            _engine.Metrics.StateSigned();
+        }
+
+        await CompleteProposalAsync(proposal, accept.Signature, mine).ConfigureAwait(false);
     }
 
-    /// <summary>The peer signed our proposal: sign it ourselves, make it durable, confirm, and report.</summary>
-    private async Task CompleteProposalAsync(Proposal proposal, Signature theirs)
+    /// <summary>
+    /// The peer signed our proposal: sign it ourselves (unless <paramref name="mine"/> already holds
+    /// our signature, computed after the sign-once checks), make it durable, confirm, and report.
+    /// </summary>
+    private async Task CompleteProposalAsync(Proposal proposal, Signature theirs, Signature? mine = null)
     {
         CrashPoints.Hit(CrashPoints.ProposerAcceptReceived);
-        var mine = SignOnce(proposal.State, proposal.Digest);
-        var full = Combine(proposal.State, mine, theirs);
+        var ours = mine ?? SignOnce(proposal.State, proposal.Digest);
+        var full = Combine(proposal.State, ours, theirs);
         var phase = _record.Phase;
         if (proposal.State.IsFinal)
         {
@@ -192,12 +212,12 @@ internal sealed partial class ChannelMachine
         }
 
         await PersistAsync(
-            _record with { Latest = full, LastSigned = new SignIntent(proposal.State, proposal.Digest, mine), Phase = phase },
+            _record with { Latest = full, LastSigned = new SignIntent(proposal.State, proposal.Digest, ours), Phase = phase },
             full).ConfigureAwait(false);
         CrashPoints.Hit(CrashPoints.ProposerStored);
         _inflight = null;
         StopUpdateTimer();
-        await SendAsync(new ConfirmUpdate(Id, proposal.State.Version, mine)).ConfigureAwait(false);
+        await SendAsync(new ConfirmUpdate(Id, proposal.State.Version, ours)).ConfigureAwait(false);
 
         var myBalance = TransitionRules.BalanceOf(proposal.State, Me);
         foreach (var p in proposal.Payments)

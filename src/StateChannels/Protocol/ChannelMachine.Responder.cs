@@ -111,7 +111,7 @@ internal sealed partial class ChannelMachine
         TransitionRules.EnsureValidTransition(Id, Params, Current, state, NextVersion, Me);
     }
 
-    private async Task HandleConfirmAsync(ConfirmUpdate confirm, IPeerLink from)
+    private async Task HandleConfirmAsync(ConfirmUpdate confirm, IPeerLink from, IChannelInbox? inbox)
     {
         if (_record.LastSigned is not { } intent || intent.State.Version != confirm.Version
             || (Latest is { } settled && settled.Version >= confirm.Version))
@@ -126,12 +126,30 @@ internal sealed partial class ChannelMachine
         }
 
         CrashPoints.Hit(CrashPoints.ResponderConfirmReceived);
-        await AdoptAsync(Combine(intent.State, intent.Signature, confirm.Signature)).ConfigureAwait(false);
+        var full = Combine(intent.State, intent.Signature, confirm.Signature);
+        if (inbox is not null && CanStage(full) && inbox.TryTakeNext<ProposeUpdate>(out var next))
+        {
+            // The peer's next proposal is already here: one durable write for both (ChannelMachine.Merge.cs).
+            await AdoptThenProposeAsync(full, next, from).ConfigureAwait(false);
+        }
+        else
+        {
+            await AdoptAsync(full).ConfigureAwait(false);
+        }
+
         await StartNextAsync().ConfigureAwait(false);
     }
 
     /// <summary>Stores a verified fully signed state above our latest and reports what it changed for us.</summary>
     private async Task AdoptAsync(SignedState full)
+    {
+        var adoption = await PrepareAdoptionAsync(full).ConfigureAwait(false);
+        await PersistAsync(adoption.Record, adoption.History).ConfigureAwait(false);
+        OnAdopted(adoption);
+    }
+
+    /// <summary>The record and history entry that adopt <paramref name="full"/> (a verified fully signed state above our latest); nothing is written yet.</summary>
+    private async Task<Adoption> PrepareAdoptionAsync(SignedState full)
     {
         var hadLatest = Latest is not null;
         var before = Latest is { } previous ? TransitionRules.BalanceOf(previous, Me) : Amount.Zero;
@@ -159,18 +177,27 @@ internal sealed partial class ChannelMachine
         }
 
         _behindPeer = false;
-        await PersistAsync(
-            _record with { Latest = full, LastSigned = lastSigned, Phase = phase, FallenBehind = false },
-            wasFallenBehind && !await HistoryCanTakeAsync(full).ConfigureAwait(false) ? null : full).ConfigureAwait(false);
-
+        var history = wasFallenBehind && !await HistoryCanTakeAsync(full).ConfigureAwait(false) ? null : full;
         var after = TransitionRules.BalanceOf(full.State, Me);
-        if (hadLatest && after > before)
+        return new Adoption(
+            full,
+            _record with { Latest = full, LastSigned = lastSigned, Phase = phase, FallenBehind = false },
+            history,
+            hadLatest && after > before ? after - before : Amount.Zero,
+            wasFallenBehind);
+    }
+
+    /// <summary>Reports an adopted state, once it is durable: the payment received, the sync, the funding start.</summary>
+    private void OnAdopted(Adoption adoption)
+    {
+        var full = adoption.Full;
+        if (!adoption.Received.IsZero)
         {
-            _engine.Metrics.PaymentReceived(after - before);
-            _engine.Events.Publish(new PaymentReceived(Id, full.State.Version, after - before, after));
+            _engine.Metrics.PaymentReceived(adoption.Received);
+            _engine.Events.Publish(new PaymentReceived(Id, full.State.Version, adoption.Received, TransitionRules.BalanceOf(full.State, Me)));
         }
 
-        if (wasFallenBehind)
+        if (adoption.Synced)
         {
             _engine.Events.Publish(new ChannelSynced(Id, full.State.Version));
         }
