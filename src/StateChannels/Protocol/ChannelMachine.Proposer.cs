@@ -166,18 +166,13 @@ internal sealed partial class ChannelMachine
             return; // stale or duplicate: the state it answers is settled already
         }
 
-        // Our signature is computed on another core while this one checks the peer's. It stays in
-        // this step unless the peer's signature verifies, and leaves only after CompleteProposalAsync
-        // made it durable; the sign-once checks run here, under the lock, before it is computed.
+        // With a slow (managed) verification our signature is computed on another core meanwhile.
+        // It stays in this step unless the peer's signature verifies, and leaves only after
+        // CompleteProposalAsync made it durable; the sign-once checks run first, under the lock.
         var signing = StartSigning(proposal.State, proposal.Digest);
-        var valid = VerifyPeer(proposal.Digest, accept.Signature);
-        if (!valid)
+        if (!VerifyPeer(proposal.Digest, accept.Signature))
         {
-            if (signing is not null)
-            {
-                await ((Task)signing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // discarded
-            }
-
+            signing?.Abandon();
             Misbehaved(from, $"accept of version {accept.Version} carries an invalid signature");
             return;
         }
@@ -185,11 +180,39 @@ internal sealed partial class ChannelMachine
         Signature? mine = null;
         if (signing is not null)
         {
-            mine = await signing.ConfigureAwait(false);
+            mine = await signing.TakeOrWaitAsync().ConfigureAwait(false);
             _engine.Metrics.StateSigned();
         }
 
         await CompleteProposalAsync(proposal, accept.Signature, mine).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts computing our signature on <paramref name="state"/> on another thread, if the peer's
+    /// signature is slow to check (the managed secp256k1) and sign-once allows a new signature; null
+    /// otherwise: <see cref="SignOnce"/> then decides, in its usual place. The caller holds the lock
+    /// until it has the result, and lets the signature out only as <see cref="SignOnce"/>'s would.
+    /// </summary>
+    private SigningJob? StartSigning(ChannelState state, Hash32 digest)
+    {
+        if (_engine.Options.Secp256k1 is not ManagedSecp256k1)
+        {
+            return null; // native verification takes about as long as handing work to another thread
+        }
+
+        try
+        {
+            if (CheckSignOnce(state, digest) is not null)
+            {
+                return null; // a signature we already gave: SignOnce returns it
+            }
+        }
+        catch (StateChannelException)
+        {
+            return null; // SignOnce throws it again
+        }
+
+        return SigningJob.Start(_engine.Signer, _record.Domain, state);
     }
 
     /// <summary>

@@ -160,31 +160,6 @@ internal sealed partial class ChannelMachine
         return null;
     }
 
-    /// <summary>
-    /// Starts computing our signature on <paramref name="state"/> on the thread pool, if sign-once
-    /// allows a new one; null when it does not (or we already gave one): <see cref="SignOnce"/> then
-    /// decides, as before. The caller keeps the lock until it has the result, and lets the signature
-    /// out only as <see cref="SignOnce"/>'s would (after its intent is durable).
-    /// </summary>
-    private Task<Signature>? StartSigning(ChannelState state, Hash32 digest)
-    {
-        try
-        {
-            if (CheckSignOnce(state, digest) is not null)
-            {
-                return null;
-            }
-        }
-        catch (StateChannelException)
-        {
-            return null; // SignOnce throws it again, in its usual place
-        }
-
-        var signer = _engine.Signer;
-        var domain = _record.Domain;
-        return Task.Run(() => signer.SignState(domain, state));
-    }
-
     private bool VerifyPeer(Hash32 digest, Signature signature) =>
         Ecdsa.TryRecover(_engine.Options.Secp256k1, digest, signature, out var signer) && signer == PeerAddress;
 
