@@ -63,6 +63,14 @@ internal sealed partial class ChannelMachine
     private async Task PersistWithStagedAsync(ChannelRecord next, SignedState? signed)
     {
         var staged = _staged!;
+        if (!ReferenceEquals(next.Latest, staged.Full))
+        {
+            // Not built on the staged record (no such caller): never let it replace the staged state unstored.
+            await FlushStagedAsync().ConfigureAwait(false);
+            await PersistAsync(next, signed).ConfigureAwait(false);
+            return;
+        }
+
         _staged = null;
         List<SignedState> history = [];
         if (staged.History is { } state)
