@@ -3,26 +3,36 @@ namespace StateChannels.Protocol;
 /// <content>
 /// The responder's merged write. In a run of sequential payments the proposer sends Propose(v+1)
 /// right after Confirm(v), so it is usually already waiting in the channel's inbox when the responder
-/// has checked the Confirm. Storing the fully signed state v and then, separately, the intent for
-/// v+1 would cost two durable commits in series; instead the responder stages the first write and
-/// lets it join the second: one commit holds both (<see cref="AdoptThenProposeAsync"/>).
+/// takes up the Confirm (or has checked it). Storing the fully signed state v and then, separately,
+/// the intent for v+1 would cost two durable commits in series; instead the responder stages the
+/// first write and lets it join the second: one commit holds both (<see cref="AdoptThenProposeAsync"/>).
+/// With the managed secp256k1 and the Propose already waiting, the Confirm's signature is checked on
+/// another core while this one checks and signs the Propose (<see cref="StagedCheck"/>).
 /// <para>What keeps this safe. All of it happens in one locked step (the Confirm's), so no other
 /// event of the channel sees the staged record. Only the working <see cref="_record"/> runs ahead of
 /// the store in that step; the published <see cref="Record"/> (what other threads read: balances, the
-/// watcher) stays the durable one. Nothing leaves while a write is staged (<see cref="SendAsync"/>
-/// stores it first), so our signature on v+1 leaves only after the merged commit made its intent
-/// durable (sign-once), and the state v is reported received (<see cref="OnAdopted"/>) only once a
-/// commit holding it returned (durable before acknowledged). Whatever becomes of the Propose
-/// (rejected, stale, failed), the step ends by storing v alone if the merged commit did not
-/// (<see cref="FlushStagedAsync"/>). A failed commit writes nothing (a batch is atomic): the working
-/// record goes back to the durable one. A crash before the merged commit leaves what a crash at
-/// <see cref="CrashPoints.ResponderConfirmReceived"/> always left (intent v, latest v-1: the peer's
-/// reestablish brings v back); after it, what a crash at <see cref="CrashPoints.ResponderIntentDurable"/> left.</para>
+/// watcher) stays the durable one. Nothing is stored and nothing leaves while a write is staged
+/// before the Confirm's signature has passed its check (<see cref="EnsureStagedVerifiedAsync"/>); if it
+/// fails, the staged state and our signature on v+1 (computed, never sent) are dropped and the working
+/// record goes back to the durable one. Nothing leaves while a write is staged
+/// (<see cref="SendAsync"/> stores it first), so our signature on v+1 leaves only after the merged
+/// commit made its intent durable (sign-once), and the state v is reported received
+/// (<see cref="OnAdopted"/>) only once a commit holding it returned (durable before acknowledged).
+/// The Propose is checked against v as against any fully signed state (money flows only toward
+/// the signer). Whatever becomes of the Propose (rejected, stale, failed), the step ends by storing v
+/// alone if the merged commit did not (<see cref="FlushStagedAsync"/>). A failed commit writes
+/// nothing (a batch is atomic): the working record goes back to the durable one. A crash before the
+/// merged commit leaves what a crash at <see cref="CrashPoints.ResponderConfirmReceived"/> always left
+/// (intent v, latest v-1: the peer's reestablish brings v back); after it, what a crash at
+/// <see cref="CrashPoints.ResponderIntentDurable"/> left.</para>
 /// </content>
 internal sealed partial class ChannelMachine
 {
-    /// <summary>A fully signed state verified and adopted in <see cref="_record"/> but not yet stored; only ever set inside one locked step.</summary>
+    /// <summary>A fully signed state adopted in <see cref="_record"/> but not yet stored; only ever set inside one locked step.</summary>
     private Adoption? _staged;
+
+    /// <summary>The check of the staged state's Confirm signature, while it runs on another thread; null once passed (or when checked before staging).</summary>
+    private StagedCheck? _stagedCheck;
 
     /// <summary>
     /// Whether adopting <paramref name="full"/> may wait for the next write: a plain payment state of
@@ -35,24 +45,71 @@ internal sealed partial class ChannelMachine
     /// <summary>
     /// Adopts <paramref name="full"/> and handles <paramref name="next"/>, the Propose that was waiting
     /// behind its Confirm, storing both in one durable write; if the Propose writes nothing (rejected,
-    /// stale) or fails, <paramref name="full"/> is stored alone before this returns.
+    /// stale) or fails, <paramref name="full"/> is stored alone before this returns. With a
+    /// <paramref name="check"/> of the Confirm's signature still running, nothing is stored or sent
+    /// before it passed; if it fails, nothing of <paramref name="full"/> is kept, the peer is
+    /// reported, and this returns false.
     /// </summary>
-    private async Task AdoptThenProposeAsync(SignedState full, ProposeUpdate next, IPeerLink from)
+    private async Task<bool> AdoptThenProposeAsync(SignedState full, ProposeUpdate next, IPeerLink from, StagedCheck? check)
     {
         var adoption = await PrepareAdoptionAsync(full).ConfigureAwait(false);
         _staged = adoption;
+        _stagedCheck = check;
         Volatile.Write(ref _record, adoption.Record); // ahead of the store until the write below or the flush
         try
         {
-            if (ReferenceEquals(from, _link))
+            try
             {
-                await HandleProposeAsync(next, from).ConfigureAwait(false);
+                if (ReferenceEquals(from, _link))
+                {
+                    await HandleProposeAsync(next, from).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                await FlushStagedAsync().ConfigureAwait(false);
             }
         }
-        finally
+        catch (ForgedConfirmException)
         {
-            await FlushStagedAsync().ConfigureAwait(false);
+            return false; // reported; nothing stored, nothing sent
         }
+
+        return true;
+    }
+
+    /// <summary>Starts checking the peer's signature over <paramref name="digest"/> on another thread.</summary>
+    private OffThreadWork<bool> StartCheck(Hash32 digest, Signature signature)
+    {
+        var secp256k1 = _engine.Options.Secp256k1;
+        var peer = PeerAddress;
+        return OffThreadWork<bool>.Start(() => Ecdsa.TryRecover(secp256k1, digest, signature, out var signer) && signer == peer);
+    }
+
+    /// <summary>
+    /// Waits for the staged Confirm's signature check, if one is running. Passed: the staged state is
+    /// verified (<see cref="CrashPoints.ResponderConfirmReceived"/>). Failed: the staged state is
+    /// dropped, the working record goes back to the durable one, the peer is reported, and
+    /// <see cref="ForgedConfirmException"/> ends the step.
+    /// </summary>
+    private async Task EnsureStagedVerifiedAsync()
+    {
+        if (_stagedCheck is not { } check)
+        {
+            return;
+        }
+
+        _stagedCheck = null;
+        if (await check.Work.TakeOrWaitAsync().ConfigureAwait(false))
+        {
+            CrashPoints.Hit(CrashPoints.ResponderConfirmReceived);
+            return;
+        }
+
+        _staged = null;
+        Volatile.Write(ref _record, _durable);
+        Misbehaved(check.From, ForgedConfirm(check.Version));
+        throw new ForgedConfirmException();
     }
 
     /// <summary>
@@ -62,6 +119,7 @@ internal sealed partial class ChannelMachine
     /// </summary>
     private async Task PersistWithStagedAsync(ChannelRecord next, SignedState? signed)
     {
+        await EnsureStagedVerifiedAsync().ConfigureAwait(false);
         var staged = _staged!;
         if (!ReferenceEquals(next.Latest, staged.Full))
         {
@@ -100,10 +158,13 @@ internal sealed partial class ChannelMachine
     /// <summary>Stores the staged adoption alone, if one is waiting; if that fails, the working record goes back to the durable one.</summary>
     private async Task FlushStagedAsync()
     {
-        if (_staged is not { } staged)
+        if (_staged is null)
         {
             return;
         }
+
+        await EnsureStagedVerifiedAsync().ConfigureAwait(false);
+        var staged = _staged;
 
         _staged = null;
         var record = staged.Record with { UpdatedAt = _engine.Time.GetUtcNow() };
@@ -129,4 +190,19 @@ internal sealed partial class ChannelMachine
     /// <param name="Received">What it pays us over the previous latest state (zero if nothing).</param>
     /// <param name="Synced">Whether it ends a fallen-behind state (a <see cref="ChannelSynced"/> event).</param>
     private sealed record Adoption(SignedState Full, ChannelRecord Record, SignedState? History, Amount Received, bool Synced);
+
+    /// <summary>A Confirm signature check running on another thread, for the staged state.</summary>
+    /// <param name="Work">The check.</param>
+    /// <param name="From">The connection the Confirm came from (dropped if the check fails).</param>
+    /// <param name="Version">The version confirmed.</param>
+    private sealed record StagedCheck(OffThreadWork<bool> Work, IPeerLink From, ulong Version);
+
+    /// <summary>Ends a step whose staged Confirm carried an invalid signature (already reported).</summary>
+    private sealed class ForgedConfirmException : Exception
+    {
+        public ForgedConfirmException()
+            : base("forged confirm")
+        {
+        }
+    }
 }

@@ -193,7 +193,7 @@ internal sealed partial class ChannelMachine
     /// otherwise: <see cref="SignOnce"/> then decides, in its usual place. The caller holds the lock
     /// until it has the result, and lets the signature out only as <see cref="SignOnce"/>'s would.
     /// </summary>
-    private SigningJob? StartSigning(ChannelState state, Hash32 digest)
+    private OffThreadWork<Signature>? StartSigning(ChannelState state, Hash32 digest)
     {
         if (_engine.Options.Secp256k1 is not ManagedSecp256k1)
         {
@@ -212,7 +212,9 @@ internal sealed partial class ChannelMachine
             return null; // SignOnce throws it again
         }
 
-        return SigningJob.Start(_engine.Signer, _record.Domain, state);
+        var signer = _engine.Signer;
+        var domain = _record.Domain;
+        return OffThreadWork<Signature>.Start(() => signer.SignState(domain, state));
     }
 
     /// <summary>

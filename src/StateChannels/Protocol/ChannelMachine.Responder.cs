@@ -119,18 +119,33 @@ internal sealed partial class ChannelMachine
             return; // stale or duplicate
         }
 
+        var full = Combine(intent.State, intent.Signature, confirm.Signature);
+        if (inbox is not null && _engine.Options.Secp256k1 is ManagedSecp256k1 && CanStage(full)
+            && inbox.TryTakeNext<ProposeUpdate>(out var waiting))
+        {
+            // The peer's next proposal is already here: the Confirm's signature is checked on another
+            // core while this one checks and signs the proposal; both are stored in one write, which
+            // waits for that check (ChannelMachine.Merge.cs).
+            var check = StartCheck(intent.Digest, confirm.Signature);
+            if (await AdoptThenProposeAsync(full, waiting, from, new StagedCheck(check, from, confirm.Version)).ConfigureAwait(false))
+            {
+                await StartNextAsync().ConfigureAwait(false);
+            }
+
+            return;
+        }
+
         if (!VerifyPeer(intent.Digest, confirm.Signature))
         {
-            Misbehaved(from, $"confirm of version {confirm.Version} carries an invalid signature");
+            Misbehaved(from, ForgedConfirm(confirm.Version));
             return;
         }
 
         CrashPoints.Hit(CrashPoints.ResponderConfirmReceived);
-        var full = Combine(intent.State, intent.Signature, confirm.Signature);
         if (inbox is not null && CanStage(full) && inbox.TryTakeNext<ProposeUpdate>(out var next))
         {
-            // The peer's next proposal is already here: one durable write for both (ChannelMachine.Merge.cs).
-            await AdoptThenProposeAsync(full, next, from).ConfigureAwait(false);
+            // The peer's next proposal arrived while we checked: one durable write for both (ChannelMachine.Merge.cs).
+            await AdoptThenProposeAsync(full, next, from, null).ConfigureAwait(false);
         }
         else
         {
@@ -139,6 +154,8 @@ internal sealed partial class ChannelMachine
 
         await StartNextAsync().ConfigureAwait(false);
     }
+
+    private static string ForgedConfirm(ulong version) => $"confirm of version {version} carries an invalid signature";
 
     /// <summary>Stores a verified fully signed state above our latest and reports what it changed for us.</summary>
     private async Task AdoptAsync(SignedState full)

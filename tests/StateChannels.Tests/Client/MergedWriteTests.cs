@@ -8,22 +8,28 @@ namespace StateChannels.Tests.Client;
 /// The responder's merged write: a Confirm(v) with the Propose(v+1) already waiting behind it costs
 /// one durable write (the fully signed v and the intent for v+1 together), not two; without a Propose
 /// behind it the Confirm is stored at once. Whatever becomes of the Propose, v is stored before the
-/// step ends and reported only once durable. Alice is played here by raw protocol messages, so the
-/// order in which Bob receives them is the test's: Bob's write of the intent for v is held until the
-/// Confirm(v) and the messages behind it are in his inbox (no timing involved).
+/// step ends and reported only once durable; a forged Confirm stores and sends nothing. Alice is
+/// played by raw protocol messages, so the order in which Bob receives them is the test's: Bob's
+/// write of the intent for v is held until the Confirm(v) and the messages behind it are in his
+/// inbox (no timing involved). Run twice (derived classes): with the managed secp256k1, where the
+/// Confirm's signature is checked on another core while the Propose is handled, and with another
+/// implementation, where it is checked first.
 /// </summary>
-public sealed class MergedWriteTests : IAsyncLifetime
+public abstract class MergedWriteTests : IAsyncLifetime
 {
     private readonly RecordingStore _store = new(new InMemoryChannelStore());
     private RawPeer _peer = null!;
 
-    public async Task InitializeAsync() => _peer = await RawPeer.OpenAsync(_store);
+    public async Task InitializeAsync() => _peer = await RawPeer.OpenAsync(_store, Options());
 
     public async Task DisposeAsync()
     {
         _store.ReleaseAll();
         await _peer.DisposeAsync();
     }
+
+    /// <summary>Bob's options.</summary>
+    private protected abstract StateChannelClientOptions Options();
 
     private Channel Bob => _peer.Bob;
 
@@ -182,6 +188,30 @@ public sealed class MergedWriteTests : IAsyncLifetime
         Assert.DoesNotContain(2UL, _peer.Received());
     }
 
+    [Fact]
+    public async Task Confirm_ForgedWithProposeBehindIt_NothingStoredNoAcceptConnectionDropped()
+    {
+        var v2 = RawPeer.Pay(V1, 5);
+        var v3 = RawPeer.Pay(v2, 7);
+        var writesBefore = _store.Batches.Count;
+        using var stranger = PrivateKey.Create();
+        var forged = new ConfirmUpdate(Id, 2, stranger.Sign(Eip712.HashState(_peer.Chain.Domain, v2)));
+
+        await QueueBehindHeldIntentAsync(v2, forged, new ProposeUpdate(v3, 2));
+        Assert.Equal(2UL, (await _peer.ReceiveAsync<AcceptUpdate>()).Version);
+        await _peer.AssertHungUpWithoutAsync<AcceptUpdate>();
+
+        // v2 was neither stored nor reported; nothing signed at v3 left. (Checked first, the Propose
+        // behind the forged Confirm is still handled on the dropped connection, against v1, as always.)
+        Assert.All(_store.Batches.Skip(writesBefore), b => Assert.Empty(b.History));
+        Assert.All(_store.Batches.Skip(writesBefore), b => Assert.Equal(1UL, Assert.Single(b.Channels).Latest!.State.Version));
+        var stored = await _store.GetChannelAsync(Id);
+        Assert.Equal(1UL, stored!.Latest!.State.Version);
+        Assert.Equal(1UL, Bob.Latest!.State.Version);
+        await _peer.BobParty.DisconnectAllAsync();
+        Assert.DoesNotContain(2UL, _peer.Received());
+    }
+
     /// <summary>
     /// Sends Propose(<paramref name="v"/>) and holds Bob's write of its intent; sends
     /// <paramref name="behind"/>; proves Bob's receive loop has queued them (it answers a repeated
@@ -302,5 +332,33 @@ public sealed class MergedWriteTests : IAsyncLifetime
 
             public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         }
+    }
+}
+
+/// <summary><see cref="MergedWriteTests"/> with the managed secp256k1 (the default): the Confirm's signature is checked on another core while the Propose is handled.</summary>
+public sealed class MergedWriteCheckAlongsideTests : MergedWriteTests
+{
+    private protected override StateChannelClientOptions Options() => Party.FastOptions();
+}
+
+/// <summary><see cref="MergedWriteTests"/> with another secp256k1 implementation (the managed one, wrapped): the Confirm's signature is checked before the Propose is taken.</summary>
+public sealed class MergedWriteCheckFirstTests : MergedWriteTests
+{
+    private protected override StateChannelClientOptions Options()
+    {
+        var options = Party.FastOptions();
+        options.Secp256k1 = new Wrapped();
+        return options;
+    }
+
+    private sealed class Wrapped : ISecp256k1
+    {
+        public string Name => "wrapped managed";
+
+        public bool TrySignRecoverable(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> digest, Span<byte> compact, out int recoveryId) =>
+            ManagedSecp256k1.Instance.TrySignRecoverable(secretKey, digest, compact, out recoveryId);
+
+        public bool TryRecover(ReadOnlySpan<byte> digest, ReadOnlySpan<byte> compact, int recoveryId, Span<byte> publicKey) =>
+            ManagedSecp256k1.Instance.TryRecover(digest, compact, recoveryId, publicKey);
     }
 }

@@ -39,11 +39,11 @@ internal sealed class RawPeer : IAsyncDisposable
     /// <summary>Bob's side of the channel.</summary>
     public Channel Bob => BobParty.Client.GetChannel(Id);
 
-    public static async Task<RawPeer> OpenAsync(IChannelStore bobStore)
+    public static async Task<RawPeer> OpenAsync(IChannelStore bobStore, StateChannelClientOptions? bobOptions = null)
     {
         var chain = new SimulatedChain(new Eip712Domain(31337, EthAddress.Parse("0x5FbDB2315678afecb367f032d93F642f64180aa3")));
         var alice = PrivateKey.Create();
-        var bob = await Party.CreateAsync("bob", chain, bobStore);
+        var bob = await Party.CreateAsync("bob", chain, bobStore, bobOptions);
         var events = new EventLog(bob.Client);
         var pair = InMemoryTransport.CreatePair(alice.Address, bob.Address);
         bob.Serve(pair.Second);
