@@ -59,13 +59,19 @@ internal sealed partial class LocalAnvil : IAsyncDisposable
             var process = StartProcess(start);
             try
             {
+                // Only anvil's start-up output is kept (for its keys and a failure message); after that its
+                // log, a line or more per request, is read and dropped: kept, it grew without end.
                 var text = new StringBuilder();
+                var collecting = true;
                 var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 process.OutputDataReceived += (_, e) =>
                 {
                     lock (text)
                     {
-                        text.AppendLine(e.Data);
+                        if (collecting)
+                        {
+                            text.AppendLine(e.Data);
+                        }
                     }
 
                     if (e.Data is null || e.Data.StartsWith("Listening on", StringComparison.Ordinal))
@@ -73,7 +79,16 @@ internal sealed partial class LocalAnvil : IAsyncDisposable
                         ended.TrySetResult();
                     }
                 };
-                process.ErrorDataReceived += (_, e) => { lock (text) { text.AppendLine(e.Data); } };
+                process.ErrorDataReceived += (_, e) =>
+                {
+                    lock (text)
+                    {
+                        if (collecting)
+                        {
+                            text.AppendLine(e.Data);
+                        }
+                    }
+                };
                 process.BeginOutputReadLine();
                 process.BeginErrorReadLine();
                 await Task.WhenAny(ended.Task, Task.Delay(ListenTimeout, cancellationToken)).ConfigureAwait(false);
@@ -81,6 +96,8 @@ internal sealed partial class LocalAnvil : IAsyncDisposable
                 lock (text)
                 {
                     output = text.ToString();
+                    collecting = false;
+                    text.Clear();
                 }
 
                 if (!process.HasExited && output.Contains("Listening on", StringComparison.Ordinal))

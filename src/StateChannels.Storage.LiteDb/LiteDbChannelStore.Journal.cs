@@ -75,10 +75,11 @@ public sealed partial class LiteDbChannelStore : ITransactionJournal
         if (write.Payload is null)
         {
             _engine.Delete(StoreDocuments.Journal, [new BsonValue(write.Key)]);
+            _redo.RecordDelete(StoreDocuments.Journal, write.Key);
         }
         else
         {
-            _engine.Upsert(StoreDocuments.Journal, [StoreDocuments.Create(write.Key, write.Payload, write.Checksum!)], BsonAutoId.ObjectId);
+            Put(StoreDocuments.Journal, write.Key, write.Payload, write.Checksum!);
         }
 
         return null;

@@ -19,7 +19,7 @@ public sealed partial class LiteDbChannelStore
     /// <exception cref="StateChannelException"><see cref="ErrorCode.StorageFailure"/> or <see cref="ErrorCode.UnsupportedSchemaVersion"/>.</exception>
     /// <exception cref="ObjectDisposedException">The store is disposed.</exception>
     public ValueTask<ChannelRecord?> GetChannelAsync(ChannelId id, CancellationToken cancellationToken = default) =>
-        ReadAsync(() => ReadChannel(id), "read a channel", cancellationToken);
+        ReadAsync(() => ReadHistoryVisibly(() => ReadChannel(id, includePending: true)), "read a channel", cancellationToken);
 
     /// <summary>Every channel record, in no particular order (in fact by id), read in pages.</summary>
     /// <param name="cancellationToken">Cancels the enumeration between records.</param>
@@ -32,7 +32,7 @@ public sealed partial class LiteDbChannelStore
         {
             byte[]? from = after;
             List<(byte[] Key, ChannelRecord Record)> page = await ReadAsync(
-                () => ReadChannelPage(from), "read the channels", cancellationToken).ConfigureAwait(false);
+                () => ReadHistoryVisibly(() => ReadChannelPage(from)), "read the channels", cancellationToken).ConfigureAwait(false);
             foreach ((byte[] key, ChannelRecord record) in page)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -54,7 +54,7 @@ public sealed partial class LiteDbChannelStore
     /// <returns>The state or null.</returns>
     /// <exception cref="StateChannelException"><see cref="ErrorCode.StorageFailure"/> or <see cref="ErrorCode.UnsupportedSchemaVersion"/>.</exception>
     public ValueTask<SignedState?> GetStateAsync(ChannelId id, ulong version, CancellationToken cancellationToken = default) =>
-        ReadAsync(() => ReadState(id, version), "read a state", cancellationToken);
+        ReadAsync(() => ReadHistoryVisibly(() => ReadState(id, version)), "read a state", cancellationToken);
 
     /// <summary>The channel's stored signed states with version at least <paramref name="fromVersion"/>, ascending, read in pages.</summary>
     /// <param name="id">The channel.</param>
@@ -70,7 +70,7 @@ public sealed partial class LiteDbChannelStore
         {
             ulong from = next;
             List<SignedState> page = await ReadAsync(
-                () => ReadHistoryPage(id, from, ReadPageSize), "read a history", cancellationToken).ConfigureAwait(false);
+                () => ReadHistoryVisibly(() => ReadHistoryPage(id, from, ReadPageSize)), "read a history", cancellationToken).ConfigureAwait(false);
             foreach (SignedState state in page)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -167,15 +167,24 @@ public sealed partial class LiteDbChannelStore
         }
     }
 
-    private ChannelRecord? ReadChannel(ChannelId id)
+    /// <param name="id">The channel.</param>
+    /// <param name="includePending">Readers: true (records waiting in memory are the newest). The writer, after flushing them into its transaction: false.</param>
+    private ChannelRecord? ReadChannel(ChannelId id, bool includePending)
     {
         byte[] key = StoreDocuments.ChannelKey(id);
+        if (includePending && ReadPendingChannel(key) is { } pending)
+        {
+            return DecodeChannel(StoreDocuments.Create(key, pending.Payload, pending.Checksum), key, id);
+        }
+
         BsonDocument? document = FindById(StoreDocuments.Channels, key);
         return document is null ? null : DecodeChannel(document, key, id);
     }
 
     private List<(byte[] Key, ChannelRecord Record)> ReadChannelPage(byte[]? after)
     {
+        // Records waiting in memory are newer than LiteDB's copies: merged in by key, they win.
+        List<EncodedDocument> pending = PendingChannels(after, ReadPageSize);
         var query = new Query { OrderBy = "_id", Limit = ReadPageSize };
         if (after is not null)
         {
@@ -191,7 +200,7 @@ public sealed partial class LiteDbChannelStore
             }
         }
 
-        var page = new List<(byte[], ChannelRecord)>(documents.Count);
+        var page = new SortedList<ChannelId, (byte[], ChannelRecord)>(documents.Count + pending.Count, ChannelIdOrder.Instance);
         foreach (BsonDocument document in documents)
         {
             BsonValue id = document["_id"];
@@ -201,21 +210,45 @@ public sealed partial class LiteDbChannelStore
             }
 
             byte[] key = id.AsBinary;
-            page.Add((key, DecodeChannel(document, key, ChannelId.FromBytes(key))));
+            ChannelId channel = ChannelId.FromBytes(key);
+            page[channel] = (key, DecodeChannel(document, key, channel));
         }
 
-        return page;
+        foreach (EncodedDocument record in pending)
+        {
+            ChannelId channel = ChannelId.FromBytes(record.Key);
+            page[channel] = (record.Key, DecodeChannel(StoreDocuments.Create(record.Key, record.Payload, record.Checksum), record.Key, channel));
+        }
+
+        return [.. page.Values.Take(ReadPageSize)];
+    }
+
+    /// <summary>Channel ids in key (byte) order, as LiteDB orders the records.</summary>
+    private sealed class ChannelIdOrder : IComparer<ChannelId>
+    {
+        public static readonly ChannelIdOrder Instance = new();
+
+        public int Compare(ChannelId x, ChannelId y) => x.ToArray().AsSpan().SequenceCompareTo(y.ToArray());
     }
 
     private SignedState? ReadState(ChannelId id, ulong version)
     {
         byte[] key = StoreDocuments.StateKey(id, version);
+        if (ReadPendingState(key) is { } pending)
+        {
+            return DecodeState(StoreDocuments.Create(key, pending.Payload, pending.Checksum), key, id, version);
+        }
+
         BsonDocument? document = FindById(StoreDocuments.States, key);
         return document is null ? null : DecodeState(document, key, id, version);
     }
 
     private List<SignedState> ReadHistoryPage(ChannelId id, ulong from, int limit)
     {
+        // States still in memory (write-behind) are the newest; merge them in by version. Read
+        // before LiteDB: a state the writer moves into LiteDB in between is then seen at least once
+        // (it commits it to LiteDB before it drops it from memory).
+        List<EncodedDocument> pending = PendingHistory(id, from, limit);
         var query = new Query { OrderBy = "_id", Limit = limit };
         query.Where.Add(StoreDocuments.IdBetween(StoreDocuments.StateKey(id, from), StoreDocuments.StateKey(id, ulong.MaxValue)));
         var documents = new List<BsonDocument>(limit);
@@ -227,7 +260,7 @@ public sealed partial class LiteDbChannelStore
             }
         }
 
-        var page = new List<SignedState>(documents.Count);
+        var page = new SortedList<ulong, SignedState>(documents.Count + pending.Count);
         foreach (BsonDocument document in documents)
         {
             BsonValue key = document["_id"];
@@ -236,10 +269,16 @@ public sealed partial class LiteDbChannelStore
                 throw StoreDocuments.Corrupt($"history of channel {id}", "a state has a malformed key");
             }
 
-            page.Add(DecodeState(document, key.AsBinary, id, StoreDocuments.VersionOfStateKey(key.AsBinary)));
+            ulong version = StoreDocuments.VersionOfStateKey(key.AsBinary);
+            page[version] = DecodeState(document, key.AsBinary, id, version);
         }
 
-        return page;
+        foreach (EncodedDocument state in pending)
+        {
+            page[state.Version] = DecodeState(StoreDocuments.Create(state.Key, state.Payload, state.Checksum), state.Key, id, state.Version);
+        }
+
+        return [.. page.Values.Take(limit)];
     }
 
     private ulong? ReadCursor(string name)

@@ -130,9 +130,35 @@ public sealed partial class LiteDbChannelStore
             return;
         }
 
+        MaybeSync();
         for (int i = 0; i < group.Count; i++)
         {
             Complete(group[i], outcomes[i]);
+        }
+    }
+
+    /// <summary>
+    /// After a group's commit, before it is acknowledged: syncs when LiteDB's log has grown past the checkpoint
+    /// threshold or the commit log is nearly full, so neither grows without bound. A failure faults
+    /// the store (nothing acknowledged is lost: the commit log still holds it).
+    /// </summary>
+    private void MaybeSync()
+    {
+        if (_commitLog is not { } commitLog)
+        {
+            return;
+        }
+
+        try
+        {
+            if (LogEnd() > (long)_options.CheckpointPages * StoreDocuments.PageSize || commitLog.Room < commitLog.MaxPayload / 8)
+            {
+                Sync();
+            }
+        }
+        catch (Exception ex)
+        {
+            _fault ??= ex;
         }
     }
 
@@ -167,9 +193,11 @@ public sealed partial class LiteDbChannelStore
     {
         var outcomes = new Exception?[operations.Count];
         var written = new Dictionary<ChannelId, ChannelRecord?>();
+        _redo.Clear();
         _engine.BeginTrans();
         try
         {
+            BeginHistory();
             for (int i = 0; i < operations.Count; i++)
             {
                 outcomes[i] = operations[i] switch
@@ -192,23 +220,59 @@ public sealed partial class LiteDbChannelStore
         }
         catch
         {
+            AbandonHistory();
             TryRollback();
             throw;
         }
 
         try
         {
-            _engine.Commit();
+            CommitVisibly();
             Interlocked.Increment(ref _commits);
-            WaitDurable();
+            MakeDurable();
         }
         catch (Exception ex)
         {
+            AbandonHistory();
             _fault = ex;
             throw new CommitFailedException(ex);
         }
 
         return outcomes;
+    }
+
+    /// <summary>
+    /// Makes the transaction just committed durable: its changes as one commit log frame, flushed;
+    /// or, if they would not fit, a sync. Before the commit log exists (while opening): LiteDB's log.
+    /// </summary>
+    private void MakeDurable()
+    {
+        if (_commitLog is not { } commitLog)
+        {
+            WaitDurable();
+            return;
+        }
+
+        if (_redo.IsEmpty)
+        {
+            return;
+        }
+
+        if (_redo.Bytes.Length <= commitLog.Room)
+        {
+            commitLog.Append(CommitLog.FrameKind.Changes, _redo.Bytes);
+        }
+        else
+        {
+            Sync();
+        }
+    }
+
+    /// <summary>Puts a document and records it for the commit log.</summary>
+    private void Put(string collection, byte[] key, byte[] payload, byte[] checksum)
+    {
+        _engine.Upsert(collection, [StoreDocuments.Create(key, payload, checksum)], BsonAutoId.ObjectId);
+        _redo.RecordPut(collection, key, payload, checksum);
     }
 
     private void TryRollback()
@@ -225,13 +289,23 @@ public sealed partial class LiteDbChannelStore
 
     private Exception? ApplyBatch(BatchWrite batch, Dictionary<ChannelId, ChannelRecord?> written)
     {
-        var appends = new List<BsonDocument>(batch.States.Count);
+        var appends = new List<EncodedDocument>(batch.States.Count);
         foreach (EncodedDocument state in batch.States)
         {
+            if (FindUnflushedState(state.Key) is { } unflushed)
+            {
+                if (!unflushed.Payload.AsSpan().SequenceEqual(state.Payload))
+                {
+                    return BatchWrite.Conflict(state.ChannelId, state.Version);
+                }
+
+                continue;
+            }
+
             BsonDocument? stored = FindById(StoreDocuments.States, state.Key);
             if (stored is null)
             {
-                appends.Add(StoreDocuments.Create(state.Key, state.Payload, state.Checksum));
+                appends.Add(state);
                 continue;
             }
 
@@ -251,17 +325,14 @@ public sealed partial class LiteDbChannelStore
             }
         }
 
-        if (appends.Count > 0)
+        foreach (EncodedDocument state in appends)
         {
-            _engine.Insert(StoreDocuments.States, appends, BsonAutoId.ObjectId);
+            AppendState(state);
         }
 
-        if (batch.Channels.Count > 0)
+        foreach (EncodedDocument channel in batch.Channels)
         {
-            _engine.Upsert(
-                StoreDocuments.Channels,
-                batch.Channels.Select(c => StoreDocuments.Create(c.Key, c.Payload, c.Checksum)),
-                BsonAutoId.ObjectId);
+            PutChannel(channel);
         }
 
         foreach (EncodedDocument state in batch.States)
@@ -279,10 +350,15 @@ public sealed partial class LiteDbChannelStore
 
     private Exception? ApplyPrune(PruneWrite prune)
     {
+        if (!_writeThrough)
+        {
+            FlushHistoryIntoTransaction();
+        }
+
         ChannelRecord? record;
         try
         {
-            record = ReadChannel(prune.ChannelId);
+            record = ReadChannel(prune.ChannelId, includePending: false);
         }
         catch (StateChannelException ex)
         {
@@ -299,10 +375,7 @@ public sealed partial class LiteDbChannelStore
 
     private Exception? ApplyCursor(CursorWrite cursor)
     {
-        _engine.Upsert(
-            StoreDocuments.Cursors,
-            [StoreDocuments.Create(cursor.Key, cursor.Payload, cursor.Checksum)],
-            BsonAutoId.ObjectId);
+        Put(StoreDocuments.Cursors, cursor.Key, cursor.Payload, cursor.Checksum);
         return null;
     }
 
@@ -313,7 +386,7 @@ public sealed partial class LiteDbChannelStore
         {
             try
             {
-                record = ReadChannel(id);
+                record = ReadChannel(id, includePending: false);
             }
             catch (StateChannelException)
             {
@@ -354,9 +427,15 @@ public sealed partial class LiteDbChannelStore
             return;
         }
 
-        _engine.DeleteMany(
-            StoreDocuments.States,
-            StoreDocuments.IdBetween(StoreDocuments.StateKey(id, 0), StoreDocuments.StateKey(id, belowVersion - 1)));
+        if (!_writeThrough)
+        {
+            FlushHistoryIntoTransaction();
+        }
+
+        byte[] first = StoreDocuments.StateKey(id, 0);
+        byte[] last = StoreDocuments.StateKey(id, belowVersion - 1);
+        _engine.DeleteMany(StoreDocuments.States, StoreDocuments.IdBetween(first, last));
+        _redo.RecordDeleteRange(StoreDocuments.States, first, last);
     }
 
     /// <summary>A commit, or the flush that makes it durable, failed: its outcome is unknown.</summary>

@@ -29,6 +29,9 @@ public sealed partial class LiteDbChannelStore : IChannelStore
     private readonly LiteEngine _engine;
     private readonly DurableStream _data;
     private readonly DurableStream _log;
+    private readonly Stream _commitFile;
+    private Timer? _logFlusher;
+    private readonly RedoRecord _redo = new();
     private readonly GroupCommitQueue _writer;
     private readonly ReaderWriterLockSlim _lifetime = new(LockRecursionPolicy.NoRecursion);
     private readonly TaskCompletionSource _disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -36,19 +39,26 @@ public sealed partial class LiteDbChannelStore : IChannelStore
     private int _disposeStarted;
     private bool _closed;
     private long _commits;
+    private long _syncs;
+    private long _syncTicks;
+    private long _longestSyncTicks;
+
+    /// <summary>The commit log once the store is open (null only while it opens).</summary>
+    private CommitLog? _commitLog;
 
     /// <summary>LiteDB's virtual log length read directly (see <see cref="LogLengthProbe"/>); null: use the <c>$database</c> query.</summary>
     private Func<long>? _logLength;
 
-    private LiteDbChannelStore(string path, LiteDbStoreOptions options, LiteEngine engine, DurableStream data, DurableStream log)
+    private LiteDbChannelStore(string path, LiteDbStoreOptions options, LiteEngine engine, DurableStream data, DurableStream log, Stream commitFile)
     {
         Path = path;
         _options = options;
         _engine = engine;
         _data = data;
         _log = log;
+        _commitFile = commitFile;
         _writer = new GroupCommitQueue(
-            "StateChannels.LiteDb writer", options.MaxOperationsPerCommit, ApplyGroup, ex => Wrap(ex, "write"));
+            "StateChannels.LiteDb writer", options.MaxOperationsPerCommit, ApplyGroup, ex => Wrap(ex, "write"), OnWriterIdle, IdleFlushDelay);
     }
 
     /// <summary>The full path of the database file (LiteDB's log lives beside it as <c>name-log.ext</c>).</summary>
@@ -62,6 +72,12 @@ public sealed partial class LiteDbChannelStore : IChannelStore
 
     /// <summary>LiteDB transactions committed by the writer since open (tests: group commit).</summary>
     internal long Commits => Interlocked.Read(ref _commits);
+
+    /// <summary>Syncs (LiteDB's log flushed and checkpointed, a new commit log generation) since open (tests).</summary>
+    internal long Syncs => Interlocked.Read(ref _syncs);
+
+    /// <summary>Time the writer spent in syncs since open, and the longest one (benchmarks: the stall a sync causes).</summary>
+    internal (TimeSpan Total, TimeSpan Longest) SyncTime => (TimeSpan.FromTicks(Interlocked.Read(ref _syncTicks)), TimeSpan.FromTicks(Interlocked.Read(ref _longestSyncTicks)));
 
     /// <summary>
     /// Opens the store in <paramref name="path"/>, creating the file if it does not exist, and
@@ -84,17 +100,40 @@ public sealed partial class LiteDbChannelStore : IChannelStore
 
         Stream? rawData = null;
         Stream? rawLog = null;
+        Stream? rawCommits = null;
         DurableStream? log = null;
         DurableStream? data = null;
         LiteEngine? engine = null;
+        CommitLog? commitLog = null;
         try
         {
             // The data file first: it carries the exclusive lock a second store trips on.
             rawData = openFile(fullPath);
             rawLog = openFile(StoreFiles.LogPathOf(fullPath));
+            rawCommits = openFile(StoreFiles.CommitLogPathOf(fullPath));
             CheckLengths(rawData.Length, rawLog.Length);
+            bool recovering = CommitLog.TryOpen(rawCommits, out commitLog, out CommitLog.Recovery recovery);
+            if (recovering && rawData.Length == 0)
+            {
+                throw StoreDocuments.Corrupt("database file", "it is empty while its commit log is not");
+            }
+
+            if (recovering && !recovery.EndsSynced && rawLog.Length > 0)
+            {
+                // LiteDB's log was not flushed since the last sync, so after a power loss it may be
+                // torn. Everything acknowledged since that sync is in the commit log: drop the log
+                // (the data file holds the state as of the sync) and replay the commit log instead.
+                rawLog.SetLength(0);
+                DeviceFlush.Flush(rawLog);
+            }
+
             log = new DurableStream(rawLog, isLog: true, writeAheadLog: null);
-            data = new DurableStream(rawData, isLog: false, writeAheadLog: log);
+            data = new DurableStream(rawData, isLog: false, writeAheadLog: log)
+            {
+                // A log that ends synced is whole: LiteDB may replay it into the data file as it opens.
+                WritesAllowed = !recovering || recovery.EndsSynced,
+            };
+            log.AttachDataFile(data);
             engine = new LiteEngine(new EngineSettings
             {
                 DataStream = data,
@@ -105,13 +144,20 @@ public sealed partial class LiteDbChannelStore : IChannelStore
                 Upgrade = false,
             });
 
-            var store = new LiteDbChannelStore(fullPath, validated, engine, data, log);
+            var store = new LiteDbChannelStore(fullPath, validated, engine, data, log, rawCommits);
             store.Initialize();
+            store.Recover(commitLog, recovery);
             store._writer.Start();
+            store.StartLogFlusher();
             return store;
         }
         catch (Exception ex)
         {
+            if (data is not null)
+            {
+                data.WritesAllowed = false;
+            }
+
             try
             {
                 engine?.Dispose();
@@ -123,6 +169,7 @@ public sealed partial class LiteDbChannelStore : IChannelStore
 
             (data ?? rawData)?.Dispose();
             (log ?? rawLog)?.Dispose();
+            (commitLog as IDisposable ?? rawCommits)?.Dispose();
             throw Wrap(ex, $"open {fullPath}");
         }
     }
@@ -141,14 +188,32 @@ public sealed partial class LiteDbChannelStore : IChannelStore
         }
 
         await _writer.CloseAsync().ConfigureAwait(false);
+        if (_logFlusher is { } flusher)
+        {
+            await flusher.DisposeAsync().ConfigureAwait(false);
+        }
+
         _lifetime.EnterWriteLock();
         try
         {
             _closed = true;
+            if (_fault is null && _commitLog is not null)
+            {
+                try
+                {
+                    // Leaves LiteDB's log empty and the data file whole, so the next open replays nothing.
+                    Sync();
+                }
+                catch (Exception)
+                {
+                    // Nothing is lost: the commit log still holds every acknowledged write.
+                }
+            }
+
             try
             {
-                // Closing checkpoints the log into the data file. If that fails nothing is lost:
-                // the log stays durable and is replayed by the next open.
+                // LiteDB checkpoints as it closes: nothing left to copy after the sync, and the data
+                // file refuses writes if the sync failed.
                 _engine.Dispose();
             }
             catch (Exception)
@@ -158,6 +223,7 @@ public sealed partial class LiteDbChannelStore : IChannelStore
 
             _data.Dispose();
             _log.Dispose();
+            _commitFile.Dispose();
         }
         finally
         {
@@ -225,11 +291,11 @@ public sealed partial class LiteDbChannelStore : IChannelStore
         {
             throw StoreDocuments.Corrupt("store header", "it has no valid schema version");
         }
-        else if (schema.AsInt32 > StoreDocuments.SchemaVersion)
+        else if (schema.AsInt32 > StoreDocuments.StoreSchemaVersion)
         {
             throw new StateChannelException(
                 ErrorCode.UnsupportedSchemaVersion,
-                $"The store was written with schema {schema.AsInt32}; this library reads up to {StoreDocuments.SchemaVersion}.");
+                $"The store was written with schema {schema.AsInt32}; this library reads up to {StoreDocuments.StoreSchemaVersion}.");
         }
 
         // The direct read of the log length must agree with the $database query; else keep the query.
@@ -238,17 +304,20 @@ public sealed partial class LiteDbChannelStore : IChannelStore
             _logLength = direct;
         }
 
-        if (_engine.Pragma("CHECKPOINT").AsInt32 != _options.CheckpointPages)
+        // LiteDB never checkpoints by itself: the store does, at its syncs (see Recover and Sync).
+        if (_engine.Pragma("CHECKPOINT").AsInt32 != 0)
         {
-            _engine.Pragma("CHECKPOINT", _options.CheckpointPages);
+            _engine.Pragma("CHECKPOINT", 0);
             WaitDurable();
         }
 
-        if (meta is null)
+        if (meta is null || meta["schema"].AsInt32 < StoreDocuments.StoreSchemaVersion)
         {
-            _engine.Insert(
+            // Schema 2: writes are durable through the commit log; a library that reads only schema 1
+            // would ignore it, so it must refuse the file.
+            _engine.Upsert(
                 StoreDocuments.Meta,
-                [new BsonDocument { ["_id"] = StoreDocuments.MetaId, ["schema"] = StoreDocuments.SchemaVersion }],
+                [new BsonDocument { ["_id"] = StoreDocuments.MetaId, ["schema"] = StoreDocuments.StoreSchemaVersion }],
                 BsonAutoId.ObjectId);
             WaitDurable();
         }
@@ -274,6 +343,128 @@ public sealed partial class LiteDbChannelStore : IChannelStore
                 WaitDurable();
             }
         }
+    }
+
+    /// <summary>
+    /// Ends the open: replays the commit log's current generation (each change is idempotent, so
+    /// replaying changes the data file or LiteDB's log already holds is harmless), then syncs, or
+    /// creates the commit log for a store that has none (new, or written by schema 1, whose LiteDB
+    /// log was made durable commit by commit and is trusted). Until this returns, every write is
+    /// made durable the old way: LiteDB's log flushed before each commit record and after it.
+    /// From then on a write is durable once its commit log frame is.
+    /// </summary>
+    private void Recover(CommitLog? commitLog, CommitLog.Recovery recovery)
+    {
+        if (recovery.Changes.Count > 0)
+        {
+            _engine.BeginTrans();
+            try
+            {
+                foreach (byte[] change in recovery.Changes)
+                {
+                    RedoRecord.Replay(_engine, change);
+                }
+            }
+            catch
+            {
+                TryRollback();
+                throw;
+            }
+
+            _engine.Commit();
+            WaitDurable();
+        }
+
+        if (commitLog is null)
+        {
+            _data.WritesAllowed = true;
+            _engine.Checkpoint();
+            _data.FlushToDevice();
+            _commitLog = CommitLog.Create(_commitFile, _options.CommitLogBytes);
+        }
+        else
+        {
+            _commitLog = commitLog;
+            Sync();
+        }
+
+        _data.WritesAllowed = false;
+        _log.CommitBarrier = false;
+    }
+
+    /// <summary>
+    /// Makes LiteDB's data file hold every committed write and starts a new commit log generation:
+    /// flushes LiteDB's log (every transaction in it is then durable and whole), records that in the
+    /// commit log (a <see cref="CommitLog.FrameKind.Synced"/> frame: an open now keeps LiteDB's log and
+    /// lets LiteDB replay it), checkpoints the log into the data file and flushes it, then starts a
+    /// generation. A crash at any step leaves either the old generation (replayed on top of the
+    /// synced log) or the new one (on top of the whole data file). Writer thread, or a thread that
+    /// owns the store alone (open, dispose).
+    /// </summary>
+    private void Sync()
+    {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            SyncCore();
+        }
+        finally
+        {
+            long ticks = System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks;
+            Interlocked.Add(ref _syncTicks, ticks);
+            InterlockedMax(ref _longestSyncTicks, ticks);
+        }
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        long seen = Volatile.Read(ref target);
+        while (value > seen && Interlocked.CompareExchange(ref target, value, seen) is var found && found != seen)
+        {
+            seen = found;
+        }
+    }
+
+    private void SyncCore()
+    {
+        CommitLog commitLog = _commitLog!;
+        FlushHistory();
+        _log.WaitDurable(LogEnd(), _options.DurabilityTimeout);
+        if (commitLog.LastKind != CommitLog.FrameKind.Synced)
+        {
+            commitLog.Append(CommitLog.FrameKind.Synced, ReadOnlySpan<byte>.Empty);
+        }
+
+        _data.WritesAllowed = true;
+        try
+        {
+            _engine.Checkpoint();
+            _data.FlushToDevice();
+        }
+        finally
+        {
+            _data.WritesAllowed = false;
+        }
+
+        commitLog.StartGeneration();
+        Interlocked.Increment(ref _syncs);
+    }
+
+    /// <summary>
+    /// Flushes LiteDB's log in the background every 50 ms once 256 KiB wait, so the flush a sync
+    /// must do (on the writer thread, while writes wait) finds little left: shorter stalls.
+    /// </summary>
+    private void StartLogFlusher()
+    {
+        TimeSpan period = TimeSpan.FromMilliseconds(50);
+        _logFlusher = new Timer(static state => ((DurableStream)state!).FlushInBackground(256 * 1024), _log, period, period);
+    }
+
+    /// <summary>LiteDB's virtual log length: the end of the last transaction it committed.</summary>
+    private long LogEnd()
+    {
+        long end = _logLength?.Invoke() ?? QueryLogLength();
+        return end >= 0 ? end : throw new StorageDeviceException($"LiteDB reported an unusable log length ({end}).", null);
     }
 
     /// <summary>

@@ -43,6 +43,12 @@ public sealed class LiteDbStoreOptions
     /// <summary>Tests only: LiteDB's checkpoint threshold in log pages (see <see cref="DefaultCheckpointPages"/>).</summary>
     internal int CheckpointPages { get; set; } = DefaultCheckpointPages;
 
+    /// <summary>The commit log's size in bytes, written in full when it is created (see <c>CommitLog</c>); default 8 MiB.</summary>
+    internal long CommitLogBytes { get; set; } = 8L << 20;
+
+    /// <summary>History states kept in memory (durable in the commit log) before they go into LiteDB together; default 256 (see <c>LiteDbChannelStore.History.cs</c>).</summary>
+    internal int HistoryFlushStates { get; set; } = 256;
+
     /// <summary>Returns a validated copy, so later changes by the caller cannot reach an open store.</summary>
     internal LiteDbStoreOptions Validated()
     {
@@ -55,6 +61,8 @@ public sealed class LiteDbStoreOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxOperationsPerCommit, 1, nameof(MaxOperationsPerCommit));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(DurabilityTimeout, TimeSpan.Zero, nameof(DurabilityTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThan(CheckpointPages, 1, nameof(CheckpointPages));
+        ArgumentOutOfRangeException.ThrowIfLessThan(CommitLogBytes, 64L * 1024, nameof(CommitLogBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(HistoryFlushStates, 1, nameof(HistoryFlushStates));
         return new LiteDbStoreOptions
         {
             HistoryRetention = HistoryRetention,
@@ -62,6 +70,8 @@ public sealed class LiteDbStoreOptions
             DurabilityTimeout = DurabilityTimeout,
             FileOpener = FileOpener,
             CheckpointPages = CheckpointPages,
+            CommitLogBytes = CommitLogBytes,
+            HistoryFlushStates = HistoryFlushStates,
         };
     }
 }

@@ -1,7 +1,7 @@
 namespace StateChannels.Storage.LiteDb.Tests;
 
 /// <summary>The store conformance suite on <see cref="LiteDbChannelStore"/>, on a real file in a temporary directory.</summary>
-public sealed class LiteDbChannelStoreConformanceTests : ChannelStoreConformanceTests
+public class LiteDbChannelStoreConformanceTests : ChannelStoreConformanceTests
 {
     private readonly TempDirectory _directory = new();
     private int? _historyRetention;
@@ -41,13 +41,32 @@ public sealed class LiteDbChannelStoreConformanceTests : ChannelStoreConformance
     protected override Task<IChannelStore> CorruptJournalEntryAsync(IChannelStore store, string key) =>
         EditClosedAsync(store, () => RawLiteDb.FlipPayloadBit(DatabasePath, StoreDocuments.Journal, StoreDocuments.JournalKey(key)));
 
+    /// <summary>Options beyond the suite's: none here; see <see cref="LiteDbChannelStoreTinyBuffersConformanceTests"/>.</summary>
+    protected virtual LiteDbStoreOptions Tune(LiteDbStoreOptions options) => options;
+
     private IChannelStore Open() =>
-        LiteDbChannelStore.Open(DatabasePath, new LiteDbStoreOptions { HistoryRetention = _historyRetention });
+        LiteDbChannelStore.Open(DatabasePath, Tune(new LiteDbStoreOptions { HistoryRetention = _historyRetention }));
 
     private async Task<IChannelStore> EditClosedAsync(IChannelStore store, Action edit)
     {
         await store.DisposeAsync();
         edit();
         return Open();
+    }
+}
+
+/// <summary>
+/// The suite again with every buffer tiny: history states go into LiteDB after 3 wait in memory, the
+/// commit log wraps every few writes, LiteDB's log syncs every 8 pages. Every read then merges
+/// memory and LiteDB, and every write may cross a sync.
+/// </summary>
+public sealed class LiteDbChannelStoreTinyBuffersConformanceTests : LiteDbChannelStoreConformanceTests
+{
+    protected override LiteDbStoreOptions Tune(LiteDbStoreOptions options)
+    {
+        options.HistoryFlushStates = 3;
+        options.CommitLogBytes = 64 * 1024;
+        options.CheckpointPages = 8;
+        return options;
     }
 }

@@ -6,13 +6,15 @@ namespace StateChannels.Storage.LiteDb.Tests;
 
 /// <summary>
 /// Durability of <see cref="LiteDbChannelStore"/> on a journaled device: every acknowledged write
-/// has reached the device, LiteDB's log reaches it before the data file changes, and a commit
-/// record never reaches it before the pages it commits (TOOLCHAIN.md, LiteDB 5 trap; THREATS C9).
+/// has reached the device in a commit log frame, LiteDB's log reaches it before the data file
+/// changes, the data file changes only after a sync is recorded, and a new commit log generation
+/// starts only after the data file is on the device (TOOLCHAIN.md, LiteDB 5 trap; THREATS C9).
 /// </summary>
 public sealed class LiteDbDurabilityTests : IDisposable
 {
     private const string Log = "client-log.db";
     private const string Data = "client.db";
+    private const string Commits = "client-commits.db";
 
     private readonly TempDirectory _directory = new();
 
@@ -42,7 +44,7 @@ public sealed class LiteDbDurabilityTests : IDisposable
     }
 
     [Fact]
-    public async Task Writes_ReturnOnlyAfterTheirLogPagesAreFlushedToTheDevice()
+    public async Task Writes_ReturnOnlyAfterTheirCommitLogFrameIsFlushedToTheDevice()
     {
         var journal = new DeviceJournal();
         await using LiteDbChannelStore store = Open(journal);
@@ -62,12 +64,11 @@ public sealed class LiteDbDurabilityTests : IDisposable
     }
 
     [Fact]
-    public async Task Write_OfOneRecordAndState_FlushesTheLogAtMostTwicePerCommit()
+    public async Task Write_OfOneRecordAndState_CostsOneDeviceFlushAndNoLogFlush()
     {
-        // LiteDB's background writer asks for a flush each time its page queue runs empty, which
-        // (its continuation running inline on the committing thread) was after every page: one
-        // fsync per page, 3.3 per sequential write. Only two are needed: the barrier before the
-        // commit record and the one that makes the commit durable before it is acknowledged.
+        // Before the commit log, a commit flushed LiteDB's growing log twice (the barrier before
+        // the commit record, then the end); LiteDB alone asked for one flush per page. Now one
+        // frame in space written at creation, flushed once; LiteDB's log waits for the next sync.
         var journal = new DeviceJournal();
         await using LiteDbChannelStore store = Open(journal);
         ChannelRecord channel = NewChannel();
@@ -76,16 +77,21 @@ public sealed class LiteDbDurabilityTests : IDisposable
 
         long before = journal.Position;
         long commitsBefore = store.Commits;
+        long syncsBefore = store.Syncs;
         for (ulong v = 1; v <= 20; v++)
         {
             SignedState state = Signed(channel.Id, v);
             await AssertDurableOnReturnAsync(journal, () => store.WriteAsync(StoreBatch.Of(channel.At(state), state)));
         }
 
-        long commits = store.Commits - commitsBefore;
-        int logFlushes = journal.Since(before).Count(e => e.File == Log && e.Kind == DeviceEventKind.FlushToDevice);
-        Assert.Equal(20, commits);
-        Assert.True(logFlushes <= 2 * commits, $"{logFlushes} log flushes for {commits} commits");
+        IReadOnlyList<DeviceEvent> events = journal.Since(before);
+        Assert.Equal(20, store.Commits - commitsBefore);
+        Assert.Equal(0, store.Syncs - syncsBefore);
+        Assert.Equal(20, events.Count(e => e.File == Commits && e.Kind == DeviceEventKind.FlushToDevice));
+        Assert.Equal(20, events.Count(e => e.File == Commits && e.Kind == DeviceEventKind.Write));
+        Assert.DoesNotContain(events, e => e.File == Log && e.Kind == DeviceEventKind.FlushToDevice);
+        Assert.DoesNotContain(events, e => e.File == Data && e.Kind == DeviceEventKind.Write);
+        Assert.DoesNotContain(events, e => e.File == Commits && e.Kind == DeviceEventKind.SetLength);
     }
 
     [Fact]
@@ -108,15 +114,16 @@ public sealed class LiteDbDurabilityTests : IDisposable
     }
 
     [Fact]
-    public async Task Device_SeesCommitRecordsOnlyAfterTheirPagesAndDataOnlyAfterTheLog()
+    public async Task Device_SeesDataOnlyAfterASyncAndANewGenerationOnlyAfterTheData()
     {
         var journal = new DeviceJournal();
         ChannelRecord[] channels = Enumerable.Range(0, 8).Select(_ => NewChannel()).ToArray();
 
-        // A tiny checkpoint threshold makes LiteDB copy its log into the data file (and truncate
-        // the log) over and over while writers run.
-        long commits;
-        await using (LiteDbChannelStore store = Open(journal, checkpointPages: 3))
+        // A tiny checkpoint threshold (and documents moved into LiteDB after 4 wait) makes the
+        // store sync (flush LiteDB's log, record it, copy the log into the data file, start a
+        // generation) over and over while writers run.
+        long syncs;
+        await using (LiteDbChannelStore store = Open(journal, checkpointPages: 3, flushAfter: 4))
         {
             await Task.WhenAll(channels.Select(c => Task.Run(async () =>
             {
@@ -126,23 +133,18 @@ public sealed class LiteDbDurabilityTests : IDisposable
                     await store.WriteAsync(StoreBatch.Of(c.At(state), state));
                 }
             })));
-            commits = store.Commits;
+            syncs = store.Syncs;
         }
 
-        bool logDirty = false;
-        int commitRecords = 0;
-        int dataWrites = 0;
+        // Until the first generation (a new store: LiteDB creates its file, the store checkpoints
+        // before it creates the commit log) the old rules hold, checked by the write-ahead assertion.
+        bool logDirty = false, dataDirty = false, commitsDirty = false, synced = false, hot = false;
+        int dataWrites = 0, generations = 0;
         foreach (DeviceEvent e in journal.Events.OrderBy(e => e.Sequence))
         {
             switch (e.File, e.Kind)
             {
                 case (Log, DeviceEventKind.Write):
-                    if (e.Confirmed)
-                    {
-                        Assert.False(logDirty, $"commit record written at {e.Position} before the earlier log pages were flushed");
-                        commitRecords++;
-                    }
-
                     logDirty = true;
                     break;
                 case (Log, DeviceEventKind.FlushToDevice):
@@ -150,14 +152,42 @@ public sealed class LiteDbDurabilityTests : IDisposable
                     break;
                 case (Data, DeviceEventKind.Write):
                     Assert.False(logDirty, $"data page written at {e.Position} while the log held unflushed pages");
+                    Assert.True(synced || !hot, $"data page written at {e.Position} before a Synced frame was on the device");
+                    dataDirty = true;
                     dataWrites++;
+                    break;
+                case (Data, DeviceEventKind.FlushToDevice):
+                    dataDirty = false;
+                    break;
+                case (Commits, DeviceEventKind.Write) when e.Frame == CommitLog.FrameKind.Synced:
+                    Assert.False(logDirty, "a Synced frame was written while LiteDB's log held unflushed pages");
+                    commitsDirty = true;
+                    break;
+                case (Commits, DeviceEventKind.Write) when e.Frame == CommitLog.FrameKind.Generation:
+                    Assert.False(dataDirty, "a generation started while the data file held unflushed pages");
+                    synced = false;
+                    hot = true;
+                    commitsDirty = true;
+                    generations++;
+                    break;
+                case (Commits, DeviceEventKind.Write):
+                    commitsDirty = true;
+                    break;
+                case (Commits, DeviceEventKind.FlushToDevice):
+                    if (commitsDirty && journal.Events.Where(x => x.File == Commits && x.Kind == DeviceEventKind.Write && x.Sequence < e.Sequence)
+                        .MaxBy(x => x.Sequence)?.Frame == CommitLog.FrameKind.Synced)
+                    {
+                        synced = true;
+                    }
+
+                    commitsDirty = false;
                     break;
             }
         }
 
-        Assert.True(commitRecords >= commits, $"{commitRecords} commit records for {commits} commits");
+        Assert.True(syncs > 0, "no sync happened");
         Assert.True(dataWrites > 0, "no checkpoint happened");
-        Assert.Contains(journal.Events, e => e.File == Log && e.Kind == DeviceEventKind.SetLength && e.Position == 0);
+        Assert.True(generations > syncs, $"{generations} generations for {syncs} syncs");
     }
 
     [Fact]
@@ -172,7 +202,8 @@ public sealed class LiteDbDurabilityTests : IDisposable
                 await PowerLossRoundAsync(
                     new Random(roundSeed),
                     checkpointPages: round % 2 == 0 ? 4 : LiteDbStoreOptions.DefaultCheckpointPages,
-                    byOperationCount: round % 4 >= 2);
+                    byOperationCount: round % 4 >= 2,
+                    commitLogBytes: round % 3 == 0 ? 64 * 1024 : 8L << 20);
             }
             catch (Exception ex)
             {
@@ -185,11 +216,13 @@ public sealed class LiteDbDurabilityTests : IDisposable
     /// Writers run until the power goes: after a random delay, or (<paramref name="byOperationCount"/>)
     /// at a random device operation, which lands anywhere, e.g. between a commit's pages and its flush.
     /// </summary>
-    private static async Task PowerLossRoundAsync(Random random, int checkpointPages, bool byOperationCount)
+    private static async Task PowerLossRoundAsync(Random random, int checkpointPages, bool byOperationCount, long commitLogBytes)
     {
         var disk = new SimulatedDisk();
         string path = Path.Combine(Path.GetTempPath(), "simulated", "client.db");
-        var options = new LiteDbStoreOptions { FileOpener = disk.Opener, CheckpointPages = checkpointPages };
+        // With the tiny checkpoint threshold, documents also move from memory into LiteDB after 3 wait.
+        int flushAfter = checkpointPages < 10 ? 3 : 256;
+        var options = new LiteDbStoreOptions { FileOpener = disk.Opener, CheckpointPages = checkpointPages, CommitLogBytes = commitLogBytes, HistoryFlushStates = flushAfter };
         ChannelRecord[] channels = Enumerable.Range(0, 6).Select(_ => NewChannel()).ToArray();
         var acknowledged = new long[channels.Length];
         Array.Fill(acknowledged, -1);
@@ -251,7 +284,7 @@ public sealed class LiteDbDurabilityTests : IDisposable
         // What was acknowledged before the power went is the floor; writes acknowledged in the
         // race with the loss must be there too.
         await using LiteDbChannelStore reopened = LiteDbChannelStore.Open(
-            path, new LiteDbStoreOptions { FileOpener = rebooted.Opener, CheckpointPages = checkpointPages });
+            path, new LiteDbStoreOptions { FileOpener = rebooted.Opener, CheckpointPages = checkpointPages, CommitLogBytes = commitLogBytes, HistoryFlushStates = flushAfter });
         for (int i = 0; i < channels.Length; i++)
         {
             long floor = Math.Max(acknowledgedBeforeLoss[i], Volatile.Read(ref acknowledged[i]));
@@ -283,15 +316,17 @@ public sealed class LiteDbDurabilityTests : IDisposable
     {
         long before = journal.Position;
         await write();
-        IReadOnlyList<DeviceEvent> events = journal.Since(before).Where(e => e.File == Log).ToList();
+        IReadOnlyList<DeviceEvent> events = journal.Since(before).Where(e => e.File == Commits).ToList();
 
         int lastWrite = events.Select((e, i) => (e, i)).LastOrDefault(x => x.e.Kind == DeviceEventKind.Write, (null!, -1)).Item2;
         int lastFlush = events.Select((e, i) => (e, i)).LastOrDefault(x => x.e.Kind == DeviceEventKind.FlushToDevice, (null!, -1)).Item2;
-        Assert.True(lastWrite >= 0, "the write did not reach the log");
-        Assert.True(lastFlush > lastWrite, "the write returned before its log pages were flushed to the device");
-        Assert.Contains(events, e => e.Kind == DeviceEventKind.Write && e.Confirmed);
+        Assert.True(lastWrite >= 0, "the write did not reach the commit log");
+        Assert.True(lastFlush > lastWrite, "the write returned before its commit log frame was flushed to the device");
+        Assert.Contains(events, e => e.Kind == DeviceEventKind.Write && e.Frame == CommitLog.FrameKind.Changes);
     }
 
-    private LiteDbChannelStore Open(DeviceJournal journal, int checkpointPages = LiteDbStoreOptions.DefaultCheckpointPages) =>
-        LiteDbChannelStore.Open(_directory.File(Data), new LiteDbStoreOptions { FileOpener = journal.Opener, CheckpointPages = checkpointPages });
+    private LiteDbChannelStore Open(DeviceJournal journal, int checkpointPages = LiteDbStoreOptions.DefaultCheckpointPages, int flushAfter = 256) =>
+        LiteDbChannelStore.Open(
+            _directory.File(Data),
+            new LiteDbStoreOptions { FileOpener = journal.Opener, CheckpointPages = checkpointPages, HistoryFlushStates = flushAfter });
 }

@@ -131,6 +131,7 @@ public sealed class LiteDbFileTests : IDisposable
         using (var db = new LiteDatabase(new ConnectionString { Filename = DatabasePath, Connection = ConnectionType.Direct }, new BsonMapper()))
         {
             Assert.True(db.GetCollection(StoreDocuments.Meta).Delete(StoreDocuments.MetaId));
+            db.Checkpoint();
         }
 
         AssertStorageFailure(() => LiteDbChannelStore.Open(DatabasePath));
@@ -140,7 +141,7 @@ public sealed class LiteDbFileTests : IDisposable
     public async Task Open_StoreOfNewerSchema_ThrowsUnsupportedSchemaVersion()
     {
         await WriteSampleAsync();
-        RawLiteDb.Edit(DatabasePath, StoreDocuments.Meta, StoreDocuments.MetaId, d => d["schema"] = StoreDocuments.SchemaVersion + 1);
+        RawLiteDb.Edit(DatabasePath, StoreDocuments.Meta, StoreDocuments.MetaId, d => d["schema"] = StoreDocuments.StoreSchemaVersion + 1);
 
         var ex = Assert.Throws<StateChannelException>(() => LiteDbChannelStore.Open(DatabasePath));
 

@@ -17,6 +17,9 @@ namespace StateChannels.Benchmarks.EndToEnd;
 /// </summary>
 internal static class Harness
 {
+    /// <summary>Set to a directory to pause after each memory reading of the idle channels (<see cref="PauseAsync"/>).</summary>
+    public const string PauseVariable = "STATECHANNELS_E2E_PAUSE_DIR";
+
     public static readonly Amount ChannelFunding = Amount.Parse("1000000000000000"); // 0.001 ETH: a million 1-wei payments
 
     public static async Task<JsonObject> RunAsync(E2eSettings settings, TextWriter log)
@@ -96,14 +99,20 @@ internal static class Harness
             // The hub: N more channels, idle, then all paying.
             var hubBefore = await hub.MemoryAsync().ConfigureAwait(false);
             var driverBefore = Memory.Measure();
+            var detailBefore = (Hub: await hub.MemoryDetailAsync().ConfigureAwait(false), Driver: Memory.Detail());
+            await PauseAsync("before", log).ConfigureAwait(false);
             var opening = Stopwatch.StartNew();
             var channels = await OpenManyAsync(driver.Client, hub.Address, settings.HubChannels, settings.OpenParallelism, log).ConfigureAwait(false);
             await WaitActiveOnHubAsync(hub, channels.Count + 1).ConfigureAwait(false);
             opening.Stop();
             var hubAfter = await hub.MemoryAsync().ConfigureAwait(false);
             var driverAfter = Memory.Measure();
+            var detailAfter = (Hub: await hub.MemoryDetailAsync().ConfigureAwait(false), Driver: Memory.Detail());
+            await PauseAsync("after", log).ConfigureAwait(false);
             log.WriteLine($"e2e [{backend}]: opened {channels.Count} channels in {opening.Elapsed.TotalSeconds:F1} s ({channels.Count / opening.Elapsed.TotalSeconds:F1}/s, {settings.OpenParallelism} at a time)");
             log.WriteLine($"e2e [{backend}]: hub managed heap {hubBefore.Managed / 1024} -> {hubAfter.Managed / 1024} KiB, working set {hubBefore.WorkingSet / 1024} -> {hubAfter.WorkingSet / 1024} KiB");
+            log.WriteLine($"e2e [{backend}]: hub memory detail before: {detailBefore.Hub}; after: {detailAfter.Hub}");
+            log.WriteLine($"e2e [{backend}]: driver managed heap {driverBefore.Managed / 1024} -> {driverAfter.Managed / 1024} KiB, working set {driverBefore.WorkingSet / 1024} -> {driverAfter.WorkingSet / 1024} KiB; detail before: {detailBefore.Driver}; after: {detailAfter.Driver}");
 
             await Workloads.ClosedLoopAsync(channels, settings.HubCallers, settings.Warmup).ConfigureAwait(false);
             var hubPeak = await CpuAsync(hub, "hub", result, () => Workloads.ClosedLoopAsync(channels, settings.HubCallers, settings.Duration)).ConfigureAwait(false);
@@ -156,6 +165,26 @@ internal static class Harness
         result[name + "_cpu_us_per_payment_hub"] = Math.Round((hub1 - hub0) * 1000 / payments, 1);
         result[name + "_cpu_us_per_payment_driver"] = Math.Round((driver1 - driver0) * 1000 / payments, 1);
         return r;
+    }
+
+    /// <summary>
+    /// With <see cref="PauseVariable"/> set to a directory: logs <c>PAUSE NAME driver PID</c> and waits
+    /// until a file NAME appears there, so that heap dumps of the hub and the driver can be taken
+    /// (<c>dotnet-gcdump collect -p PID</c>) right after each memory reading ("before", "after").
+    /// </summary>
+    private static async Task PauseAsync(string name, TextWriter log)
+    {
+        if (Environment.GetEnvironmentVariable(PauseVariable) is not { Length: > 0 } directory)
+        {
+            return;
+        }
+
+        log.WriteLine($"PAUSE {name} driver {Environment.ProcessId}");
+        log.Flush();
+        while (!File.Exists(Path.Combine(directory, name)))
+        {
+            await Task.Delay(200).ConfigureAwait(false);
+        }
     }
 
     private static double DriverCpuMs()

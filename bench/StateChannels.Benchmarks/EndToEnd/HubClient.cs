@@ -62,6 +62,16 @@ internal sealed class HubClient : IAsyncDisposable
             int.Parse(w[3], CultureInfo.InvariantCulture), int.Parse(w[4], CultureInfo.InvariantCulture));
     }
 
+    /// <summary>The hub's memory breakdown (<see cref="Memory.Detail"/>), as KEY=VALUE words.</summary>
+    public async Task<string> MemoryDetailAsync()
+    {
+        await _process.StandardInput.WriteLineAsync("memdetail").ConfigureAwait(false);
+        await _process.StandardInput.FlushAsync().ConfigureAwait(false);
+        var line = await _process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("the hub process exited");
+        return line["memdetail ".Length..];
+    }
+
     /// <summary>CPU time the hub process has used so far, in ms (user + system).</summary>
     public async Task<double> CpuMsAsync()
     {

@@ -9,7 +9,8 @@ namespace StateChannels.Benchmarks.EndToEnd;
 /// with its keys in the environment (<see cref="ChannelKeyVariable"/>, <see cref="TxKeyVariable"/>).
 /// It accepts every channel the driver opens and answers its payments. Protocol on stdio, one line each:
 /// it prints <c>ready PORT ADDRESS</c>; it answers <c>mem</c> with <c>mem MANAGED_BYTES WORKING_SET_BYTES CHANNELS ACTIVE</c>
-/// (after a full blocking GC) and exits on <c>exit</c> or end of input.
+/// (after a full blocking GC), <c>memdetail</c> with <c>memdetail KEY=VALUE ...</c> (<see cref="Memory.Detail"/>, no GC)
+/// and exits on <c>exit</c> or end of input.
 /// </summary>
 internal static class HubProcess
 {
@@ -46,6 +47,9 @@ internal static class HubProcess
                     Console.WriteLine(string.Create(
                         CultureInfo.InvariantCulture,
                         $"mem {managed} {workingSet} {channels.Count} {channels.Count(c => c.Phase == ChannelPhase.Active)}"));
+                    break;
+                case "memdetail":
+                    Console.WriteLine("memdetail " + Memory.Detail());
                     break;
                 case "count":
                     var all = party.Client.Channels;
@@ -86,5 +90,34 @@ internal static class Memory
         using var self = Process.GetCurrentProcess();
         self.Refresh();
         return (managed, self.WorkingSet64);
+    }
+
+    /// <summary>
+    /// Where the working set goes, for the log (no GC; call it after <see cref="Measure"/>): the GC's
+    /// committed memory, threads, JIT-compiled methods, and on Linux the resident anonymous, file-backed
+    /// and shared pages. .NET maps JIT code twice (W^X: a writable and an executable view of the same
+    /// shared pages), so the shared figure counts that code twice, and so does the working set.
+    /// </summary>
+    public static string Detail()
+    {
+        var gc = GC.GetGCMemoryInfo(GCKind.Any);
+        using var self = Process.GetCurrentProcess();
+        var text = string.Create(
+            CultureInfo.InvariantCulture,
+            $"gc_committed_kib={gc.TotalCommittedBytes / 1024} gc_fragmented_kib={gc.FragmentedBytes / 1024} threads={self.Threads.Count} jit_methods={System.Runtime.JitInfo.GetCompiledMethodCount()}");
+        if (File.Exists("/proc/self/status"))
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("RssAnon:", StringComparison.Ordinal) || line.StartsWith("RssFile:", StringComparison.Ordinal)
+                    || line.StartsWith("RssShmem:", StringComparison.Ordinal))
+                {
+                    var parts = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+                    text += string.Create(CultureInfo.InvariantCulture, $" {parts[0].TrimEnd(':').ToLowerInvariant()}_kib={parts[1]}");
+                }
+            }
+        }
+
+        return text;
     }
 }

@@ -69,8 +69,8 @@ internal sealed partial class TransactionManager
                 continue;
             }
 
-            var gate = KeyLocks.GetOrAdd(entry.Key, _ => new SemaphoreSlim(1, 1));
-            if (!await gate.WaitAsync(0, cancellationToken).ConfigureAwait(false))
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!KeyLocks.TryLock(entry.Key, out var gate))
             {
                 continue;
             }
@@ -105,7 +105,7 @@ internal sealed partial class TransactionManager
             }
             finally
             {
-                gate.Release();
+                gate.Dispose();
             }
         }
     }

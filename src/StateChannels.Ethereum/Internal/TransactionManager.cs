@@ -39,8 +39,9 @@ internal sealed partial class TransactionManager
     private readonly SemaphoreSlim _accountLock;
 
     // One lock per journaled operation, process-wide (keyed with the chain and account prefix): the
-    // record of an operation has one writer at a time, whichever adjudicator instance runs it.
-    private static readonly ConcurrentDictionary<string, SemaphoreSlim> KeyLocks = new(StringComparer.Ordinal);
+    // record of an operation has one writer at a time, whichever adjudicator instance runs it. A
+    // key's lock lives only while held or awaited (one per transaction ever sent would add up).
+    private static readonly KeyedLocks KeyLocks = new();
 
     public TransactionManager(Web3 web3, PrivateKey key, ulong chainId, EthereumAdjudicatorOptions options, ITransactionJournal? journal)
     {
@@ -83,12 +84,13 @@ internal sealed partial class TransactionManager
     /// <summary>
     /// A Nethereum client whose requests time out after <paramref name="rpcTimeout"/>. All clients
     /// share one connection pool (connections recycled every few minutes, so DNS changes are seen);
-    /// Nethereum's own time-out is a process-wide static, which we leave alone.
+    /// Nethereum's own time-out is a process-wide static, which we leave alone (and release after
+    /// each request: <see cref="TimelyRpcClient"/>).
     /// </summary>
     public static Web3 CreateWeb3(Uri rpcUrl, TimeSpan rpcTimeout)
     {
         var http = new HttpClient(SharedHandler, disposeHandler: false) { Timeout = rpcTimeout };
-        return new Web3(new RpcClient(rpcUrl, http));
+        return new Web3(new TimelyRpcClient(rpcUrl, http));
     }
 
     /// <summary>Runs an idempotent request through the pipeline, with the SDK's exception mapping.</summary>
@@ -118,8 +120,7 @@ internal sealed partial class TransactionManager
     public async Task<TransactionReceipt> SendAsync(TxRequest request, CancellationToken cancellationToken)
     {
         request = request with { Key = FitKey(_prefix, request.Key) };
-        var gate = KeyLocks.GetOrAdd(_prefix + request.Key, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var gate = await KeyLocks.LockAsync(_prefix + request.Key, cancellationToken).ConfigureAwait(false);
         try
         {
             var record = await LoadAsync(_prefix + request.Key, cancellationToken).ConfigureAwait(false);
@@ -146,7 +147,7 @@ internal sealed partial class TransactionManager
         }
         finally
         {
-            gate.Release();
+            gate.Dispose();
         }
     }
 

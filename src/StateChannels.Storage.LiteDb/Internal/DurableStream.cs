@@ -45,6 +45,11 @@ internal sealed class DurableStream : Stream
     private bool _dirty;
     private Exception? _fault;
     private bool _disposed;
+    private volatile bool _commitBarrier = true;
+    private volatile bool _writesAllowed = true;
+    private DurableStream? _dataFile;
+    private long _truncations;
+    private long _writes;
 
     /// <summary>Wraps <paramref name="device"/>; it is disposed with this stream.</summary>
     /// <param name="device">The file (or a test double); a <see cref="FileStream"/> is flushed with <c>Flush(true)</c>, anything else with <c>Flush()</c>.</param>
@@ -57,6 +62,41 @@ internal sealed class DurableStream : Stream
         _writeAheadLog = writeAheadLog;
         _writtenEnd = device.Length;
         _durableEnd = _writtenEnd;
+    }
+
+    /// <summary>
+    /// Log: whether a page marked "confirmed" is written only after a flush of the pages before it
+    /// (default true). The store turns it off while its commit log makes writes durable: LiteDB's
+    /// log is then flushed only as a whole, at a sync.
+    /// </summary>
+    public bool CommitBarrier
+    {
+        get => _commitBarrier;
+        set => _commitBarrier = value;
+    }
+
+    /// <summary>
+    /// Data file: whether writes are allowed (default true). While false a write fails with
+    /// <see cref="StorageDeviceException"/> and nothing reaches the file: the store allows them only
+    /// while it checkpoints after a sync, so the data file never changes while LiteDB's log is not
+    /// durable.
+    /// </summary>
+    public bool WritesAllowed
+    {
+        get => _writesAllowed;
+        set => _writesAllowed = value;
+    }
+
+    /// <summary>How far the file is known to be on the device (tests).</summary>
+    internal long DurableEnd
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _durableEnd;
+            }
+        }
     }
 
     public override bool CanRead => true;
@@ -134,8 +174,16 @@ internal sealed class DurableStream : Stream
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
+    /// <summary>Log: the data file, flushed to the device before the log is truncated (a checkpoint's pages must be durable before the log that also holds them goes).</summary>
+    public void AttachDataFile(DurableStream data) => _dataFile = data;
+
     public override void Write(ReadOnlySpan<byte> buffer)
     {
+        if (!_isLog && !_writesAllowed)
+        {
+            throw new StorageDeviceException("The data file may change only during a checkpoint after a sync.", null);
+        }
+
         if (_writeAheadLog is { } log)
         {
             // Write-ahead rule: the log reaches the device before the data file changes.
@@ -155,7 +203,7 @@ internal sealed class DurableStream : Stream
 
             try
             {
-                if (_isLog && _dirty && buffer.Length == StoreDocuments.PageSize && buffer[ConfirmedFlagOffset] != 0)
+                if (_isLog && _commitBarrier && _dirty && buffer.Length == StoreDocuments.PageSize && buffer[ConfirmedFlagOffset] != 0)
                 {
                     // Commit-record barrier: every earlier page of the transaction is durable
                     // before the page that declares it committed can be.
@@ -163,6 +211,7 @@ internal sealed class DurableStream : Stream
                 }
 
                 _device.Write(buffer);
+                _writes++;
                 _writtenEnd = Math.Max(_writtenEnd, _device.Position);
                 _dirty = true;
             }
@@ -224,6 +273,64 @@ internal sealed class DurableStream : Stream
         }
     }
 
+    /// <summary>
+    /// Flushes what was written so far to the device without holding up writers (the flush runs
+    /// outside the stream's lock, by file handle), if at least <paramref name="minUnflushedBytes"/>
+    /// wait. For the log between syncs: the sync that must make it durable then finds little left.
+    /// A failure faults the stream, as any failed flush. Files on Linux only; otherwise nothing.
+    /// </summary>
+    public void FlushInBackground(long minUnflushedBytes)
+    {
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle;
+        long end;
+        long truncations;
+        long writes;
+        lock (_gate)
+        {
+            if (_disposed || _fault is not null || !_dirty || _device is not FileStream file || !OperatingSystem.IsLinux()
+                || _writtenEnd - _durableEnd < minUnflushedBytes)
+            {
+                return;
+            }
+
+            handle = file.SafeFileHandle;
+            end = _writtenEnd;
+            truncations = _truncations;
+            writes = _writes;
+        }
+
+        Exception? failure = null;
+        try
+        {
+            DeviceFlush.FlushHandle(handle);
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+        }
+
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            if (failure is not null)
+            {
+                _fault ??= failure;
+            }
+            else if (truncations == _truncations && writes == _writes)
+            {
+                // Nothing was written or truncated while the flush ran: everything is on the device.
+                _durableEnd = Math.Max(_durableEnd, end);
+                _dirty = false;
+            }
+
+            Monitor.PulseAll(_gate);
+        }
+    }
+
     public override long Seek(long offset, SeekOrigin origin)
     {
         lock (_gate)
@@ -234,6 +341,11 @@ internal sealed class DurableStream : Stream
 
     public override void SetLength(long value)
     {
+        if (_dataFile is { } data && value < _writtenEnd)
+        {
+            data.FlushToDevice();
+        }
+
         lock (_gate)
         {
             if (!Usable())
@@ -244,6 +356,7 @@ internal sealed class DurableStream : Stream
             try
             {
                 _device.SetLength(value);
+                _truncations++;
                 _writtenEnd = Math.Min(_writtenEnd, value);
                 _durableEnd = Math.Min(_durableEnd, value);
                 _dirty = true;

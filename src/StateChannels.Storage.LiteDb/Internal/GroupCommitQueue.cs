@@ -13,6 +13,8 @@ internal sealed class GroupCommitQueue
     private readonly Action<List<PendingWrite>> _apply;
     private readonly Func<Exception, Exception> _wrap;
     private readonly int _maxGroup;
+    private readonly Action? _onIdle;
+    private readonly TimeSpan _idleDelay;
     private readonly Thread _thread;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _closed;
@@ -21,8 +23,12 @@ internal sealed class GroupCommitQueue
     /// <param name="maxGroup">The most operations applied as one group.</param>
     /// <param name="apply">Applies a group and completes each of its operations; should not throw.</param>
     /// <param name="wrap">Turns an unexpected exception of <paramref name="apply"/> into the one the group's callers see.</param>
-    public GroupCommitQueue(string name, int maxGroup, Action<List<PendingWrite>> apply, Func<Exception, Exception> wrap)
+    /// <param name="onIdle">Runs on the writer thread once it has had nothing to do for <paramref name="idleDelay"/> after some work; should not throw.</param>
+    /// <param name="idleDelay">See <paramref name="onIdle"/>.</param>
+    public GroupCommitQueue(string name, int maxGroup, Action<List<PendingWrite>> apply, Func<Exception, Exception> wrap, Action? onIdle = null, TimeSpan idleDelay = default)
     {
+        _onIdle = onIdle;
+        _idleDelay = idleDelay;
         _maxGroup = maxGroup;
         _apply = apply;
         _wrap = wrap;
@@ -70,19 +76,40 @@ internal sealed class GroupCommitQueue
     private void Run()
     {
         var group = new List<PendingWrite>(Math.Min(_maxGroup, 1024));
+        bool workSinceIdle = false;
         while (true)
         {
             group.Clear();
+            bool idle = false;
             lock (_gate)
             {
                 while (_queue.Count == 0 && !_closed)
                 {
-                    Monitor.Wait(_gate);
+                    if (workSinceIdle && _onIdle is not null)
+                    {
+                        if (!Monitor.Wait(_gate, _idleDelay) && _queue.Count == 0 && !_closed)
+                        {
+                            idle = true;
+                            break;
+                        }
+                    }
+                    else
+                    {
+                        Monitor.Wait(_gate);
+                    }
                 }
 
-                if (_queue.Count == 0)
+                if (idle)
+                {
+                    workSinceIdle = false;
+                }
+                else if (_queue.Count == 0)
                 {
                     break;
+                }
+                else
+                {
+                    workSinceIdle = true;
                 }
 
                 while (group.Count < _maxGroup && _queue.TryDequeue(out PendingWrite? operation))
@@ -92,6 +119,12 @@ internal sealed class GroupCommitQueue
                         group.Add(operation);
                     }
                 }
+            }
+
+            if (idle)
+            {
+                _onIdle!();
+                continue;
             }
 
             if (group.Count == 0)

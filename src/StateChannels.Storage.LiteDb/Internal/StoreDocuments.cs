@@ -28,6 +28,9 @@ internal static class StoreDocuments
     /// <summary>The document layout this library writes. Readers refuse newer ones.</summary>
     public const int SchemaVersion = 1;
 
+    /// <summary>The store's own layout (the meta document): 2 since writes are made durable through the commit log.</summary>
+    public const int StoreSchemaVersion = 2;
+
     public const string Channels = "channels";
     public const string States = "states";
     public const string Cursors = "cursors";

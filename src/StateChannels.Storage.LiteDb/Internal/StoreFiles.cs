@@ -17,6 +17,13 @@ internal static class StoreFiles
     /// and unbuffered (every write goes to the OS at once; the store decides when it reaches the device).
     /// When the file is new, its directory entry is made durable too.
     /// </summary>
+    /// <summary>The commit log beside the data file: <c>name-commits.ext</c>.</summary>
+    public static string CommitLogPathOf(string dataPath)
+    {
+        string directory = Path.GetDirectoryName(dataPath) ?? string.Empty;
+        return Path.Combine(directory, Path.GetFileNameWithoutExtension(dataPath) + "-commits" + Path.GetExtension(dataPath));
+    }
+
     public static Stream OpenExclusive(string path)
     {
         bool existed = File.Exists(path);

@@ -25,7 +25,17 @@ internal sealed partial class ChannelMachine
     {
         if (_funding is null || _funding.IsCompleted)
         {
-            _funding = Task.Run(FundAsync);
+            var funding = Task.Run(FundAsync);
+            _funding = funding;
+
+            // Once the channel is funded nobody needs the task (WhenFundedAsync treats none as done):
+            // an idle channel does not keep it. A failed funding keeps it, so waiters see the failure.
+            _ = funding.ContinueWith(
+                static (done, machine) => Interlocked.CompareExchange(ref ((ChannelMachine)machine!)._funding, null, done),
+                this,
+                CancellationToken.None,
+                TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
         }
     }
 

@@ -12,6 +12,10 @@ internal static class RawLiteDb
         BsonDocument document = documents.FindById(id) ?? throw new InvalidOperationException($"No document {id} in {collection}.");
         edit(document);
         Assert.True(documents.Update(document));
+
+        // Into the data file, as damage at rest would be: the store drops LiteDB's log on open
+        // unless its commit log says the log is whole (only the store writes this file).
+        db.Checkpoint();
     }
 
     /// <summary>Flips one bit in the payload of a document, leaving its checksum as it was.</summary>

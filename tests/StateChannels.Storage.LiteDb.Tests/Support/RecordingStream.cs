@@ -12,7 +12,8 @@ internal enum DeviceEventKind
 
 /// <summary>One operation on a recorded file.</summary>
 /// <param name="Confirmed">For a write of one LiteDB page: its "confirmed" flag (the page ends a committed transaction).</param>
-internal sealed record DeviceEvent(long Sequence, string File, DeviceEventKind Kind, long Position, long Length, bool Confirmed = false);
+/// <param name="Frame">For a write of a commit log frame: its kind; else 0.</param>
+internal sealed record DeviceEvent(long Sequence, string File, DeviceEventKind Kind, long Position, long Length, bool Confirmed = false, CommitLog.FrameKind Frame = 0);
 
 /// <summary>The shared, ordered journal of every <see cref="RecordingStream"/> of a test.</summary>
 internal sealed class DeviceJournal
@@ -29,8 +30,8 @@ internal sealed class DeviceJournal
 
     public IReadOnlyList<DeviceEvent> Since(long position) => _events.Where(e => e.Sequence > position).OrderBy(e => e.Sequence).ToList();
 
-    public void Record(string file, DeviceEventKind kind, long position, long length, bool confirmed = false) =>
-        _events.Enqueue(new DeviceEvent(Interlocked.Increment(ref _sequence), file, kind, position, length, confirmed));
+    public void Record(string file, DeviceEventKind kind, long position, long length, bool confirmed = false, CommitLog.FrameKind frame = 0) =>
+        _events.Enqueue(new DeviceEvent(Interlocked.Increment(ref _sequence), file, kind, position, length, confirmed, frame));
 
     /// <summary>A file opener for <c>LiteDbStoreOptions.FileOpener</c>: real files, journaled.</summary>
     public Func<string, Stream> Opener => path => new RecordingStream(
@@ -79,7 +80,14 @@ internal sealed class RecordingStream(FileStream inner, string name, DeviceJourn
 
         long position = inner.Position;
         inner.Write(buffer, offset, count);
-        journal.Record(name, DeviceEventKind.Write, position, count, count == StoreDocuments.PageSize && buffer[offset + 18] != 0);
+        bool frame = name.EndsWith("-commits.db", StringComparison.Ordinal) && position >= CommitLog.HeaderSize && count > 4;
+        journal.Record(
+            name,
+            DeviceEventKind.Write,
+            position,
+            count,
+            !frame && count == StoreDocuments.PageSize && buffer[offset + 18] != 0,
+            frame ? (CommitLog.FrameKind)buffer[offset + 4] : 0);
     }
 
     protected override void Dispose(bool disposing)

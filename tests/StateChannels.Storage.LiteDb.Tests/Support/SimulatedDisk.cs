@@ -39,6 +39,24 @@ internal sealed class SimulatedDisk
     }
 
     /// <summary>True once the power is gone.</summary>
+    /// <summary>Replaces a file's durable content (damage, or the last write torn).</summary>
+    public void Edit(string path, Func<byte[], byte[]> edit)
+    {
+        lock (_gate)
+        {
+            _files[path] = new SimulatedFile(edit(_files[path].Durable.ToArray()));
+        }
+    }
+
+    /// <summary>Removes a file.</summary>
+    public void Delete(string path)
+    {
+        lock (_gate)
+        {
+            _files.Remove(path);
+        }
+    }
+
     public bool IsLost
     {
         get
