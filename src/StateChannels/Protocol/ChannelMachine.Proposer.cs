@@ -166,21 +166,66 @@ internal sealed partial class ChannelMachine
             return; // stale or duplicate: the state it answers is settled already
         }
 
+        // With a slow (managed) verification our signature is computed on another core meanwhile.
+        // It stays in this step unless the peer's signature verifies, and leaves only after
+        // CompleteProposalAsync made it durable; the sign-once checks run first, under the lock.
+        var signing = StartSigning(proposal.State, proposal.Digest);
         if (!VerifyPeer(proposal.Digest, accept.Signature))
         {
+            signing?.Abandon();
             Misbehaved(from, $"accept of version {accept.Version} carries an invalid signature");
             return;
         }
 
-        await CompleteProposalAsync(proposal, accept.Signature).ConfigureAwait(false);
+        Signature? mine = null;
+        if (signing is not null)
+        {
+            mine = await signing.TakeOrWaitAsync().ConfigureAwait(false);
+            _engine.Metrics.StateSigned();
+        }
+
+        await CompleteProposalAsync(proposal, accept.Signature, mine).ConfigureAwait(false);
     }
 
-    /// <summary>The peer signed our proposal: sign it ourselves, make it durable, confirm, and report.</summary>
-    private async Task CompleteProposalAsync(Proposal proposal, Signature theirs)
+    /// <summary>
+    /// Starts computing our signature on <paramref name="state"/> on another thread, if the peer's
+    /// signature is slow to check (the managed secp256k1) and sign-once allows a new signature; null
+    /// otherwise: <see cref="SignOnce"/> then decides, in its usual place. The caller holds the lock
+    /// until it has the result, and lets the signature out only as <see cref="SignOnce"/>'s would.
+    /// </summary>
+    private OffThreadWork<Signature>? StartSigning(ChannelState state, Hash32 digest)
+    {
+        if (_engine.Options.Secp256k1 is not ManagedSecp256k1)
+        {
+            return null; // native verification takes about as long as handing work to another thread
+        }
+
+        try
+        {
+            if (CheckSignOnce(state, digest) is not null)
+            {
+                return null; // a signature we already gave: SignOnce returns it
+            }
+        }
+        catch (StateChannelException)
+        {
+            return null; // SignOnce throws it again
+        }
+
+        var signer = _engine.Signer;
+        var domain = _record.Domain;
+        return OffThreadWork<Signature>.Start(() => signer.SignState(domain, state));
+    }
+
+    /// <summary>
+    /// The peer signed our proposal: sign it ourselves (unless <paramref name="mine"/> already holds
+    /// our signature, computed after the sign-once checks), make it durable, confirm, and report.
+    /// </summary>
+    private async Task CompleteProposalAsync(Proposal proposal, Signature theirs, Signature? mine = null)
     {
         CrashPoints.Hit(CrashPoints.ProposerAcceptReceived);
-        var mine = SignOnce(proposal.State, proposal.Digest);
-        var full = Combine(proposal.State, mine, theirs);
+        var ours = mine ?? SignOnce(proposal.State, proposal.Digest);
+        var full = Combine(proposal.State, ours, theirs);
         var phase = _record.Phase;
         if (proposal.State.IsFinal)
         {
@@ -192,12 +237,12 @@ internal sealed partial class ChannelMachine
         }
 
         await PersistAsync(
-            _record with { Latest = full, LastSigned = new SignIntent(proposal.State, proposal.Digest, mine), Phase = phase },
+            _record with { Latest = full, LastSigned = new SignIntent(proposal.State, proposal.Digest, ours), Phase = phase },
             full).ConfigureAwait(false);
         CrashPoints.Hit(CrashPoints.ProposerStored);
         _inflight = null;
         StopUpdateTimer();
-        await SendAsync(new ConfirmUpdate(Id, proposal.State.Version, mine)).ConfigureAwait(false);
+        await SendAsync(new ConfirmUpdate(Id, proposal.State.Version, ours)).ConfigureAwait(false);
 
         var myBalance = TransitionRules.BalanceOf(proposal.State, Me);
         foreach (var p in proposal.Payments)

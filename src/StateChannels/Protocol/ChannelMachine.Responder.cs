@@ -111,7 +111,7 @@ internal sealed partial class ChannelMachine
         TransitionRules.EnsureValidTransition(Id, Params, Current, state, NextVersion, Me);
     }
 
-    private async Task HandleConfirmAsync(ConfirmUpdate confirm, IPeerLink from)
+    private async Task HandleConfirmAsync(ConfirmUpdate confirm, IPeerLink from, IChannelInbox? inbox)
     {
         if (_record.LastSigned is not { } intent || intent.State.Version != confirm.Version
             || (Latest is { } settled && settled.Version >= confirm.Version))
@@ -119,19 +119,54 @@ internal sealed partial class ChannelMachine
             return; // stale or duplicate
         }
 
+        var full = Combine(intent.State, intent.Signature, confirm.Signature);
+        if (inbox is not null && _engine.Options.Secp256k1 is ManagedSecp256k1 && CanStage(full)
+            && inbox.TryTakeNext<ProposeUpdate>(out var waiting))
+        {
+            // The peer's next proposal is already here: the Confirm's signature is checked on another
+            // core while this one checks and signs the proposal; both are stored in one write, which
+            // waits for that check (ChannelMachine.Merge.cs).
+            var check = StartCheck(intent.Digest, confirm.Signature);
+            if (await AdoptThenProposeAsync(full, waiting, from, new StagedCheck(check, from, confirm.Version)).ConfigureAwait(false))
+            {
+                await StartNextAsync().ConfigureAwait(false);
+            }
+
+            return;
+        }
+
         if (!VerifyPeer(intent.Digest, confirm.Signature))
         {
-            Misbehaved(from, $"confirm of version {confirm.Version} carries an invalid signature");
+            Misbehaved(from, ForgedConfirm(confirm.Version));
             return;
         }
 
         CrashPoints.Hit(CrashPoints.ResponderConfirmReceived);
-        await AdoptAsync(Combine(intent.State, intent.Signature, confirm.Signature)).ConfigureAwait(false);
+        if (inbox is not null && CanStage(full) && inbox.TryTakeNext<ProposeUpdate>(out var next))
+        {
+            // The peer's next proposal arrived while we checked: one durable write for both (ChannelMachine.Merge.cs).
+            await AdoptThenProposeAsync(full, next, from, null).ConfigureAwait(false);
+        }
+        else
+        {
+            await AdoptAsync(full).ConfigureAwait(false);
+        }
+
         await StartNextAsync().ConfigureAwait(false);
     }
 
+    private static string ForgedConfirm(ulong version) => $"confirm of version {version} carries an invalid signature";
+
     /// <summary>Stores a verified fully signed state above our latest and reports what it changed for us.</summary>
     private async Task AdoptAsync(SignedState full)
+    {
+        var adoption = await PrepareAdoptionAsync(full).ConfigureAwait(false);
+        await PersistAsync(adoption.Record, adoption.History).ConfigureAwait(false);
+        OnAdopted(adoption);
+    }
+
+    /// <summary>The record and history entry that adopt <paramref name="full"/> (a verified fully signed state above our latest); nothing is written yet.</summary>
+    private async Task<Adoption> PrepareAdoptionAsync(SignedState full)
     {
         var hadLatest = Latest is not null;
         var before = Latest is { } previous ? TransitionRules.BalanceOf(previous, Me) : Amount.Zero;
@@ -159,18 +194,27 @@ internal sealed partial class ChannelMachine
         }
 
         _behindPeer = false;
-        await PersistAsync(
-            _record with { Latest = full, LastSigned = lastSigned, Phase = phase, FallenBehind = false },
-            wasFallenBehind && !await HistoryCanTakeAsync(full).ConfigureAwait(false) ? null : full).ConfigureAwait(false);
-
+        var history = wasFallenBehind && !await HistoryCanTakeAsync(full).ConfigureAwait(false) ? null : full;
         var after = TransitionRules.BalanceOf(full.State, Me);
-        if (hadLatest && after > before)
+        return new Adoption(
+            full,
+            _record with { Latest = full, LastSigned = lastSigned, Phase = phase, FallenBehind = false },
+            history,
+            hadLatest && after > before ? after - before : Amount.Zero,
+            wasFallenBehind);
+    }
+
+    /// <summary>Reports an adopted state, once it is durable: the payment received, the sync, the funding start.</summary>
+    private void OnAdopted(Adoption adoption)
+    {
+        var full = adoption.Full;
+        if (!adoption.Received.IsZero)
         {
-            _engine.Metrics.PaymentReceived(after - before);
-            _engine.Events.Publish(new PaymentReceived(Id, full.State.Version, after - before, after));
+            _engine.Metrics.PaymentReceived(adoption.Received);
+            _engine.Events.Publish(new PaymentReceived(Id, full.State.Version, adoption.Received, TransitionRules.BalanceOf(full.State, Me)));
         }
 
-        if (wasFallenBehind)
+        if (adoption.Synced)
         {
             _engine.Events.Publish(new ChannelSynced(Id, full.State.Version));
         }

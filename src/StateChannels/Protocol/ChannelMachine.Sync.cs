@@ -27,8 +27,11 @@ internal sealed partial class ChannelMachine
         return Task.CompletedTask;
     });
 
-    /// <summary>Handles one message from the peer. Never throws for the peer's misbehaviour.</summary>
-    public Task HandleAsync(ProtocolMessage message, IPeerLink from) => LockedAsync(async () =>
+    /// <summary>
+    /// Handles one message from the peer. Never throws for the peer's misbehaviour. Given the
+    /// <paramref name="inbox"/> of messages waiting behind it, it may take and handle the next one too.
+    /// </summary>
+    public Task HandleAsync(ProtocolMessage message, IPeerLink from, IChannelInbox? inbox = null) => LockedAsync(async () =>
     {
         if (!ReferenceEquals(from, _link))
         {
@@ -44,7 +47,7 @@ internal sealed partial class ChannelMachine
                 await HandleAcceptAsync(m, from).ConfigureAwait(false);
                 break;
             case ConfirmUpdate m:
-                await HandleConfirmAsync(m, from).ConfigureAwait(false);
+                await HandleConfirmAsync(m, from, inbox).ConfigureAwait(false);
                 break;
             case RejectUpdate m:
                 await HandleRejectAsync(m).ConfigureAwait(false);

@@ -5,8 +5,11 @@ namespace StateChannels.Protocol;
 /// <summary>
 /// One channel's protocol engine. Every event (a local payment, a peer message, a (re)connect, a
 /// timeout) is handled under one async lock, in order, so the channel's state moves one step at
-/// a time; different channels run in parallel. The in-memory <see cref="_record"/> only ever
-/// changes after the store has made the new record durable.
+/// a time; different channels run in parallel. The published <see cref="Record"/> only ever
+/// changes after the store has made the new record durable; so does the working
+/// <see cref="_record"/>, except inside one locked step that holds a staged write back to merge
+/// it with the next (ChannelMachine.Merge.cs): there it runs ahead of the store, and it is made
+/// durable, or put back, before the step ends.
 /// </summary>
 internal sealed partial class ChannelMachine
 {
@@ -16,7 +19,12 @@ internal sealed partial class ChannelMachine
 
     /// <summary>The sum of <see cref="_queue"/>, kept with it, so a payment's balance check is O(1) rather than O(queued).</summary>
     private Amount _queuedTotal;
+
+    /// <summary>The record the machine works on, under the lock; equal to <see cref="_durable"/> between locked steps.</summary>
     private ChannelRecord _record;
+
+    /// <summary>The latest record the store made durable: what <see cref="Record"/> shows other threads.</summary>
+    private ChannelRecord _durable;
     private Proposal? _inflight;
     private TaskCompletionSource<SignedState>? _pendingClose;
     private IPeerLink? _link;
@@ -37,12 +45,13 @@ internal sealed partial class ChannelMachine
     {
         _engine = engine;
         _record = record;
+        _durable = record;
     }
 
     public ChannelId Id => _record.Id;
 
     /// <summary>The latest durable record (a snapshot; safe to read from any thread).</summary>
-    public ChannelRecord Record => Volatile.Read(ref _record);
+    public ChannelRecord Record => Volatile.Read(ref _durable);
 
     public EthAddress PeerAddress => Record.MyIndex == 0 ? Record.Params.Participant1 : Record.Params.Participant0;
 
@@ -88,16 +97,48 @@ internal sealed partial class ChannelMachine
     private Task LockedAsync(Func<Task> action, CancellationToken cancellationToken = default) =>
         LockedAsync(async () => { await action().ConfigureAwait(false); return true; }, cancellationToken);
 
-    /// <summary>Makes <paramref name="next"/> (and <paramref name="signed"/>, if any) durable, then adopts it in memory.</summary>
+    /// <summary>
+    /// Makes <paramref name="next"/> (and <paramref name="signed"/>, if any) durable, then adopts it in
+    /// memory. A staged write (<see cref="_staged"/>) goes in the same batch.
+    /// </summary>
     private async Task PersistAsync(ChannelRecord next, SignedState? signed = null)
     {
         next = next with { UpdatedAt = _engine.Time.GetUtcNow() };
+        if (_staged is not null)
+        {
+            await PersistWithStagedAsync(next, signed).ConfigureAwait(false);
+            return;
+        }
+
         var batch = signed is null ? StoreBatch.Of(next) : StoreBatch.Of(next, signed);
         await _engine.Store.WriteAsync(batch).ConfigureAwait(false);
+        Adopt(next);
+    }
+
+    /// <summary>Takes <paramref name="next"/>, which the store has just made durable, as the working and the published record.</summary>
+    private void Adopt(ChannelRecord next)
+    {
         Volatile.Write(ref _record, next);
+        Volatile.Write(ref _durable, next);
     }
 
     private Signature SignOnce(ChannelState state, Hash32 digest)
+    {
+        if (CheckSignOnce(state, digest) is { } given)
+        {
+            return given;
+        }
+
+        var signature = _engine.Signer.SignState(_record.Domain, state);
+        _engine.Metrics.StateSigned();
+        return signature;
+    }
+
+    /// <summary>
+    /// The checks of <see cref="SignOnce"/> (throws where it would refuse); the signature we already
+    /// gave <paramref name="digest"/>, if any, else null: signing <paramref name="state"/> is allowed.
+    /// </summary>
+    private Signature? CheckSignOnce(ChannelState state, Hash32 digest)
     {
         EnsureKeyNotInUse();
         // Sign-once (invariant 1): never a second state at a version we signed, never a lower version.
@@ -117,9 +158,7 @@ internal sealed partial class ChannelMachine
             }
         }
 
-        var signature = _engine.Signer.SignState(_record.Domain, state);
-        _engine.Metrics.StateSigned();
-        return signature;
+        return null;
     }
 
     private bool VerifyPeer(Hash32 digest, Signature signature) =>
@@ -132,6 +171,12 @@ internal sealed partial class ChannelMachine
 
     private async Task SendAsync(ProtocolMessage message)
     {
+        if (_staged is not null)
+        {
+            // Nothing leaves while a fully signed state waits to be stored: it is stored first.
+            await FlushStagedAsync().ConfigureAwait(false);
+        }
+
         if (_link is { } link && !await link.SendAsync(message).ConfigureAwait(false))
         {
             OnLinkLost(link);
