@@ -35,6 +35,16 @@ internal sealed partial class ChannelMachine
     private StagedCheck? _stagedCheck;
 
     /// <summary>
+    /// Whether we have payments queued or a close pending. Then the peer's waiting Propose is not
+    /// taken up with the Confirm: we adopt the state alone and propose ourselves, so the two
+    /// proposals meet in the tie-break (which alternates with the version). Taking the peer's
+    /// Propose first every time would let a peer that always has the next Propose waiting behind
+    /// its Confirm starve our payments (seen in the crash tests: one side's payments stopped while
+    /// the other paid without pause).
+    /// </summary>
+    private bool HaveOwnProposal => _queue.Count > 0 || _pendingClose is not null;
+
+    /// <summary>
     /// Whether adopting <paramref name="full"/> may wait for the next write: a plain payment state of
     /// an active channel, changing nothing but the latest state (not version 0, not a final state, not
     /// a fallen-behind copy, whose adoption also syncs and may not append to the history).

@@ -120,7 +120,7 @@ internal sealed partial class ChannelMachine
         }
 
         var full = Combine(intent.State, intent.Signature, confirm.Signature);
-        if (inbox is not null && _engine.Options.Secp256k1 is ManagedSecp256k1 && CanStage(full)
+        if (inbox is not null && _engine.Options.Secp256k1 is ManagedSecp256k1 && CanStage(full) && !HaveOwnProposal
             && inbox.TryTakeNext<ProposeUpdate>(out var waiting))
         {
             // The peer's next proposal is already here: the Confirm's signature is checked on another
@@ -142,7 +142,7 @@ internal sealed partial class ChannelMachine
         }
 
         CrashPoints.Hit(CrashPoints.ResponderConfirmReceived);
-        if (inbox is not null && CanStage(full) && inbox.TryTakeNext<ProposeUpdate>(out var next))
+        if (inbox is not null && CanStage(full) && !HaveOwnProposal && inbox.TryTakeNext<ProposeUpdate>(out var next))
         {
             // The peer's next proposal arrived while we checked: one durable write for both (ChannelMachine.Merge.cs).
             await AdoptThenProposeAsync(full, next, from, null).ConfigureAwait(false);

@@ -99,6 +99,53 @@ public abstract class MergedWriteTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Confirm_WithProposeBehindIt_WhileWeHavePaymentsQueued_NotMerged_OurProposalMeetsTheirsInTheTieBreak()
+    {
+        // Bob pays while he waits for Alice's Confirm(v2); Alice's Propose(v3) is already waiting
+        // behind it. Taking it up with the Confirm (merged write) would answer Alice first every
+        // time and starve Bob's payments; instead Bob stores v2 alone and proposes v3 himself.
+        var v2 = RawPeer.Pay(V1, 5);
+        var v3 = RawPeer.Pay(v2, 7);
+        var held = _store.HoldNextWrite();
+        await _peer.SendAsync(new ProposeUpdate(v2, 1));
+        await held.Reached.Task.WaitAsync(RawPeer.Limit);
+        var payment = Bob.PayAsync(new Amount(3)); // queued: Bob awaits the Confirm of what he signed
+        await _peer.SendAsync(new ConfirmUpdate(Id, 2, _peer.Sign(v2)));
+        await _peer.SendAsync(new ProposeUpdate(v3, 2));
+        held.Release.TrySetResult();
+
+        // Bob's first message about version 3 is his own proposal, carrying his payment.
+        ProtocolMessage first = await NextAboutVersionAsync(3);
+        var ours = Assert.IsType<ProposeUpdate>(first);
+        Assert.Equal(v2.Balance1 - new Amount(3), ours.State.Balance1);
+        Assert.Equal(2UL, (await _store.GetChannelAsync(Id))!.Latest!.State.Version);
+        Assert.False(payment.IsFaulted);
+    }
+
+    /// <summary>Skips Bob's messages until one about <paramref name="version"/> (a Propose of it, an Accept, Confirm or Reject of it).</summary>
+    private async Task<ProtocolMessage> NextAboutVersionAsync(ulong version)
+    {
+        using var cts = new CancellationTokenSource(RawPeer.Limit);
+        while (true)
+        {
+            var frame = await _peer.Wire.ReceiveAsync(cts.Token) ?? throw new InvalidOperationException("connection closed");
+            var message = MessageCodec.Decode(frame.Span);
+            var about = message switch
+            {
+                ProposeUpdate m => m.State.Version,
+                AcceptUpdate m => m.Version,
+                ConfirmUpdate m => m.Version,
+                RejectUpdate m => m.Version,
+                _ => ulong.MaxValue,
+            };
+            if (about == version)
+            {
+                return message;
+            }
+        }
+    }
+
+    [Fact]
     public async Task Confirm_WithNonProposeBehindIt_StoredAtOnce()
     {
         // A Reject of ours behind the Confirm: not a Propose, so nothing to merge with.
