@@ -18,6 +18,9 @@ public class Channel
 
     internal Channel(ChannelMachine machine) => _machine = machine;
 
+    /// <summary>For tests: the channel's state machine.</summary>
+    internal ChannelMachine Machine => _machine;
+
     /// <summary>The channel id.</summary>
     public virtual ChannelId Id => _machine.Id;
 

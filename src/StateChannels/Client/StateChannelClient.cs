@@ -180,6 +180,9 @@ public partial class StateChannelClient : IAsyncDisposable
         return new Channel(machine);
     }
 
+    /// <summary>For tests: the connection in use with <paramref name="peer"/>, if any.</summary>
+    internal IPeerLink? SessionWith(EthAddress peer) => _sessions.TryGetValue(peer, out var session) ? session : null;
+
     /// <summary>
     /// Serves one authenticated connection until it closes or <paramref name="cancellationToken"/>
     /// is cancelled: re-establishes every channel with that peer, then handles its messages.
@@ -201,7 +204,8 @@ public partial class StateChannelClient : IAsyncDisposable
         var dispatcher = new ConnectionDispatcher(session, _engine.Logger);
         try
         {
-            foreach (var machine in ChannelsWith(connection.Peer))
+            // The channels as they are now: one opened on this connection meanwhile is already on it.
+            foreach (var machine in ChannelsWith(connection.Peer).ToList())
             {
                 await machine.OnConnectedAsync(session).ConfigureAwait(false);
             }

@@ -8,6 +8,14 @@ internal sealed partial class ChannelMachine
     /// <summary>A (new) connection to the peer: announce where we stand. Proposals wait for the peer's answer.</summary>
     public Task OnConnectedAsync(IPeerLink link) => LockedAsync(async () =>
     {
+        if (ReferenceEquals(_link, link))
+        {
+            // Already on this connection: the channel was opened (or accepted) on it while the
+            // connection re-established the channels it found. A reestablish now would unsync a
+            // channel the peer has no reason to answer, and cut the open's answer timer.
+            return;
+        }
+
         _link = link;
         _synced = false;
         StopUpdateTimer();

@@ -120,6 +120,12 @@ internal sealed partial class ChannelMachine
     {
         Volatile.Write(ref _record, next);
         Volatile.Write(ref _durable, next);
+        if (next.Latest is { } latest && !(next.LastSigned?.State.Version > latest.State.Version))
+        {
+            // Whatever path brought it (our proposal completed, the peer's state adopted), a fully
+            // signed state at or above everything we signed settles what we were waiting for.
+            _awaitingConfirm = false;
+        }
     }
 
     private Signature SignOnce(ChannelState state, Hash32 digest)
