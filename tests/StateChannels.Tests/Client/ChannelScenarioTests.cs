@@ -34,6 +34,28 @@ public sealed class ChannelScenarioTests : IAsyncLifetime
         return (a, b);
     }
 
+    /// <summary>
+    /// A connection re-establishes the channels it finds when it starts. A channel opened on that
+    /// connection while it was still doing so (the opener's open right after "connected") must not
+    /// be re-established by it: that unsynced the new channel (the peer, already in step, sends no
+    /// answer) and, mid-open, left it waiting for a Confirm of its own proposal, so its payments
+    /// waited forever (found by the crash tests: a restarted opener's payments hung after the open).
+    /// </summary>
+    [Fact]
+    public async Task ChannelOpenedOnAConnection_ReachedByThatConnectionsStart_KeepsPaying()
+    {
+        var (a, b) = await OpenAsync();
+
+        // The connection's start reaches the channel opened on it (as in the race), on one side at
+        // a time: the peer's connection is not starting, so it sends no reestablish of its own.
+        await a.Machine.OnConnectedAsync(_alice.Client.SessionWith(_bob.Address)!).WaitAsync(Limit);
+        await a.PayAsync(3).WaitAsync(TimeSpan.FromSeconds(10));
+        await b.Machine.OnConnectedAsync(_bob.Client.SessionWith(_alice.Address)!).WaitAsync(Limit);
+        await b.PayAsync(1).WaitAsync(TimeSpan.FromSeconds(10));
+        await WaitUntilAsync(() => a.Latest!.State.Version == 2 && b.Latest!.State.Version == 2);
+        Assert.Equal(a.Latest, b.Latest);
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         var until = DateTime.UtcNow + Limit;

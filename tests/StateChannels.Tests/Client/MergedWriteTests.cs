@@ -115,35 +115,22 @@ public abstract class MergedWriteTests : IAsyncLifetime
         held.Release.TrySetResult();
 
         // Bob's first message about version 3 is his own proposal, carrying his payment.
-        ProtocolMessage first = await NextAboutVersionAsync(3);
+        ProtocolMessage first = await _peer.ReceiveAsync(m => About(m) == 3);
         var ours = Assert.IsType<ProposeUpdate>(first);
         Assert.Equal(v2.Balance1 - new Amount(3), ours.State.Balance1);
         Assert.Equal(2UL, (await _store.GetChannelAsync(Id))!.Latest!.State.Version);
         Assert.False(payment.IsFaulted);
     }
 
-    /// <summary>Skips Bob's messages until one about <paramref name="version"/> (a Propose of it, an Accept, Confirm or Reject of it).</summary>
-    private async Task<ProtocolMessage> NextAboutVersionAsync(ulong version)
+    /// <summary>The version a message is about (a Propose of it, an Accept, Confirm or Reject of it).</summary>
+    private static ulong? About(ProtocolMessage message) => message switch
     {
-        using var cts = new CancellationTokenSource(RawPeer.Limit);
-        while (true)
-        {
-            var frame = await _peer.Wire.ReceiveAsync(cts.Token) ?? throw new InvalidOperationException("connection closed");
-            var message = MessageCodec.Decode(frame.Span);
-            var about = message switch
-            {
-                ProposeUpdate m => m.State.Version,
-                AcceptUpdate m => m.Version,
-                ConfirmUpdate m => m.Version,
-                RejectUpdate m => m.Version,
-                _ => ulong.MaxValue,
-            };
-            if (about == version)
-            {
-                return message;
-            }
-        }
-    }
+        ProposeUpdate m => m.State.Version,
+        AcceptUpdate m => m.Version,
+        ConfirmUpdate m => m.Version,
+        RejectUpdate m => m.Version,
+        _ => null,
+    };
 
     [Fact]
     public async Task Confirm_WithNonProposeBehindIt_StoredAtOnce()

@@ -68,15 +68,19 @@ internal sealed class RawPeer : IAsyncDisposable
 
     /// <summary>The next message of type <typeparamref name="T"/> from Bob (others are skipped).</summary>
     public async Task<T> ReceiveAsync<T>()
-        where T : ProtocolMessage
+        where T : ProtocolMessage => (T)await ReceiveAsync(m => m is T);
+
+    /// <summary>The next message from Bob that <paramref name="match"/> accepts (others are skipped).</summary>
+    public async Task<ProtocolMessage> ReceiveAsync(Func<ProtocolMessage, bool> match)
     {
         using var cts = new CancellationTokenSource(Limit);
         while (true)
         {
             var frame = await Wire.ReceiveAsync(cts.Token) ?? throw new InvalidOperationException("connection closed");
-            if (MessageCodec.Decode(frame.Span) is T t)
+            var message = MessageCodec.Decode(frame.Span);
+            if (match(message))
             {
-                return t;
+                return message;
             }
         }
     }
