@@ -90,10 +90,10 @@ internal static class Harness
             await Workloads.SequentialAsync(one, settings.Warmup).ConfigureAwait(false);
             await Workloads.ClosedLoopAsync([one], settings.ConcurrentCallers, settings.Warmup).ConfigureAwait(false);
             await Workloads.SequentialAsync(one, settings.Warmup).ConfigureAwait(false);
-            var sequential = await CpuAsync(hub, "sequential", result, () => Workloads.SequentialAsync(one, settings.Duration)).ConfigureAwait(false);
+            var sequential = await CpuAsync(hub, driver, "sequential", result, log, () => Workloads.SequentialAsync(one, settings.Duration)).ConfigureAwait(false);
             log.WriteLine($"e2e [{backend}] sequential, one channel: {sequential}; CPU µs/payment hub {result["sequential_cpu_us_per_payment_hub"]}, driver {result["sequential_cpu_us_per_payment_driver"]}");
             await Workloads.ClosedLoopAsync([one], settings.ConcurrentCallers, settings.Warmup).ConfigureAwait(false);
-            var concurrent = await CpuAsync(hub, "concurrent", result, () => Workloads.ClosedLoopAsync([one], settings.ConcurrentCallers, settings.Duration)).ConfigureAwait(false);
+            var concurrent = await CpuAsync(hub, driver, "concurrent", result, log, () => Workloads.ClosedLoopAsync([one], settings.ConcurrentCallers, settings.Duration)).ConfigureAwait(false);
             log.WriteLine($"e2e [{backend}] concurrent, one channel, {settings.ConcurrentCallers} callers: {concurrent} (latest version {one.Latest?.State.Version}); CPU µs/payment hub {result["concurrent_cpu_us_per_payment_hub"]}, driver {result["concurrent_cpu_us_per_payment_driver"]}");
 
             // The hub: N more channels, idle, then all paying.
@@ -115,9 +115,9 @@ internal static class Harness
             log.WriteLine($"e2e [{backend}]: driver managed heap {driverBefore.Managed / 1024} -> {driverAfter.Managed / 1024} KiB, working set {driverBefore.WorkingSet / 1024} -> {driverAfter.WorkingSet / 1024} KiB; detail before: {detailBefore.Driver}; after: {detailAfter.Driver}");
 
             await Workloads.ClosedLoopAsync(channels, settings.HubCallers, settings.Warmup).ConfigureAwait(false);
-            var hubPeak = await CpuAsync(hub, "hub", result, () => Workloads.ClosedLoopAsync(channels, settings.HubCallers, settings.Duration)).ConfigureAwait(false);
+            var hubPeak = await CpuAsync(hub, driver, "hub", result, log, () => Workloads.ClosedLoopAsync(channels, settings.HubCallers, settings.Duration)).ConfigureAwait(false);
             log.WriteLine($"e2e [{backend}] hub, {channels.Count} channels, {settings.HubCallers} callers: {hubPeak}; CPU µs/payment hub {result["hub_cpu_us_per_payment_hub"]}, driver {result["hub_cpu_us_per_payment_driver"]}");
-            var hubTarget = await CpuAsync(hub, "hub_offered", result, () => Workloads.OpenLoopAsync(channels, settings.HubOfferedPerSecond, settings.Duration)).ConfigureAwait(false);
+            var hubTarget = await CpuAsync(hub, driver, "hub_offered", result, log, () => Workloads.OpenLoopAsync(channels, settings.HubOfferedPerSecond, settings.Duration)).ConfigureAwait(false);
             log.WriteLine($"e2e [{backend}] hub, {channels.Count} channels, {settings.HubOfferedPerSecond}/s offered: {hubTarget}; CPU µs/payment hub {result["hub_offered_cpu_us_per_payment_hub"]}, driver {result["hub_offered_cpu_us_per_payment_driver"]}");
 
             result["sequential_payments_per_s"] = Math.Round(sequential.PerSecond, 0);
@@ -154,16 +154,26 @@ internal static class Harness
     /// rates, this barely depends on what else the shared machine is running, so before/after
     /// comparisons stay meaningful under load.
     /// </summary>
-    private static async Task<WorkloadResult> CpuAsync(HubClient hub, string name, JsonObject result, Func<Task<WorkloadResult>> workload)
+    private static async Task<WorkloadResult> CpuAsync(
+        HubClient hub, Party driver, string name, JsonObject result, TextWriter log, Func<Task<WorkloadResult>> workload)
     {
-        var hub0 = await hub.CpuMsAsync().ConfigureAwait(false);
-        var driver0 = DriverCpuMs();
+        var hub0 = await hub.CountersAsync().ConfigureAwait(false);
+        var driver0 = ProcessCounters.Read(driver.Store);
         var r = await workload().ConfigureAwait(false);
-        var hub1 = await hub.CpuMsAsync().ConfigureAwait(false);
-        var driver1 = DriverCpuMs();
+        var hubUsed = await hub.CountersAsync().ConfigureAwait(false) - hub0;
+        var driverUsed = ProcessCounters.Read(driver.Store) - driver0;
         var payments = Math.Max(1, r.Payments);
-        result[name + "_cpu_us_per_payment_hub"] = Math.Round((hub1 - hub0) * 1000 / payments, 1);
-        result[name + "_cpu_us_per_payment_driver"] = Math.Round((driver1 - driver0) * 1000 / payments, 1);
+        result[name + "_cpu_us_per_payment_hub"] = Math.Round(hubUsed.CpuMs * 1000 / payments, 1);
+        result[name + "_cpu_us_per_payment_driver"] = Math.Round(driverUsed.CpuMs * 1000 / payments, 1);
+        result[name + "_gc_pause_ms_hub"] = Math.Round(hubUsed.GcPauseMs, 1);
+        result[name + "_gc_pause_ms_driver"] = Math.Round(driverUsed.GcPauseMs, 1);
+        result[name + "_syncs_hub"] = hubUsed.Syncs;
+        result[name + "_sync_ms_hub"] = Math.Round(hubUsed.SyncMs, 1);
+        result[name + "_syncs_driver"] = driverUsed.Syncs;
+        result[name + "_sync_ms_driver"] = Math.Round(driverUsed.SyncMs, 1);
+        log.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"e2e {name}: GC pauses hub {hubUsed.GcPauseMs:F1} ms, driver {driverUsed.GcPauseMs:F1} ms; store syncs hub {hubUsed.Syncs} ({hubUsed.SyncMs:F1} ms), driver {driverUsed.Syncs} ({driverUsed.SyncMs:F1} ms)"));
         return r;
     }
 
@@ -185,12 +195,6 @@ internal static class Harness
         {
             await Task.Delay(200).ConfigureAwait(false);
         }
-    }
-
-    private static double DriverCpuMs()
-    {
-        using var self = Process.GetCurrentProcess();
-        return self.TotalProcessorTime.TotalMilliseconds;
     }
 
     private static async Task<List<Channel>> OpenManyAsync(StateChannelClient client, EthAddress hub, int count, int parallel, TextWriter log)

@@ -72,14 +72,19 @@ internal sealed class HubClient : IAsyncDisposable
         return line["memdetail ".Length..];
     }
 
-    /// <summary>CPU time the hub process has used so far, in ms (user + system).</summary>
-    public async Task<double> CpuMsAsync()
+    /// <summary>The hub process's running totals so far (<see cref="ProcessCounters"/>).</summary>
+    public async Task<ProcessCounters> CountersAsync()
     {
         await _process.StandardInput.WriteLineAsync("cpu").ConfigureAwait(false);
         await _process.StandardInput.FlushAsync().ConfigureAwait(false);
         var line = await _process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false)
             ?? throw new InvalidOperationException("the hub process exited");
-        return double.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture);
+        var w = line.Split(' ');
+        return new ProcessCounters(
+            double.Parse(w[1], CultureInfo.InvariantCulture),
+            double.Parse(w[2], CultureInfo.InvariantCulture),
+            long.Parse(w[3], CultureInfo.InvariantCulture),
+            double.Parse(w[4], CultureInfo.InvariantCulture));
     }
 
     /// <summary>The hub's channel count and how many are active (no GC).</summary>
