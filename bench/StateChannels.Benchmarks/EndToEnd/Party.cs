@@ -67,12 +67,32 @@ internal sealed class Party : IAsyncDisposable
         ConnectRetryMaxDelay = TimeSpan.FromMilliseconds(250),
     };
 
+    /// <summary>
+    /// The store's defaults; for experiments, STATECHANNELS_BENCH_CHECKPOINT_PAGES and
+    /// STATECHANNELS_BENCH_COMMIT_LOG_MIB override its (internal) sync thresholds.
+    /// </summary>
+    private static LiteDbStoreOptions StoreOptions()
+    {
+        var options = new LiteDbStoreOptions();
+        if (Environment.GetEnvironmentVariable("STATECHANNELS_BENCH_CHECKPOINT_PAGES") is { Length: > 0 } pages)
+        {
+            options.CheckpointPages = int.Parse(pages, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (Environment.GetEnvironmentVariable("STATECHANNELS_BENCH_COMMIT_LOG_MIB") is { Length: > 0 } mib)
+        {
+            options.CommitLogBytes = long.Parse(mib, System.Globalization.CultureInfo.InvariantCulture) << 20;
+        }
+
+        return options;
+    }
+
     public static async Task<Party> StartAsync(
         Uri rpc, EthAddress adjudicator, string channelKeyHex, string txKeyHex, string dbPath, ISecp256k1 secp256k1, CancellationToken cancellationToken)
     {
         var key = PrivateKey.Parse(channelKeyHex);
         var txKey = PrivateKey.Parse(txKeyHex);
-        var store = LiteDbChannelStore.Open(dbPath);
+        var store = LiteDbChannelStore.Open(dbPath, StoreOptions());
         var chain = await EthereumAdjudicator.ConnectAsync(rpc, adjudicator, txKey, ChainOptions(), journal: store, cancellationToken).ConfigureAwait(false);
         var options = new StateChannelClientOptions
         {
