@@ -128,8 +128,13 @@ internal static class Harness
             result["concurrent_p99_ms"] = Math.Round(concurrent.P99Ms, 3);
             result["hub_channels"] = channels.Count;
             result["hub_payments_per_s"] = Math.Round(hubPeak.PerSecond, 0);
-            result["hub_p50_ms"] = Math.Round(hubPeak.P50Ms, 3);
-            result["hub_p99_ms"] = Math.Round(hubPeak.P99Ms, 3);
+            // The latency target goes with the rate target: p99 while payments arrive at the offered
+            // rate (5,000/s). A closed loop of 1,000 callers keeps 1,000 payments in flight, so its
+            // latency is 1,000 / throughput by construction (Little's law); it is kept beside it.
+            result["hub_closed_loop_p50_ms"] = Math.Round(hubPeak.P50Ms, 3);
+            result["hub_closed_loop_p99_ms"] = Math.Round(hubPeak.P99Ms, 3);
+            result["hub_p50_ms"] = Math.Round(hubTarget.P50Ms, 3);
+            result["hub_p99_ms"] = Math.Round(hubTarget.P99Ms, 3);
             result["hub_offered_per_s"] = settings.HubOfferedPerSecond;
             result["hub_offered_achieved_per_s"] = Math.Round(hubTarget.PerSecond, 0);
             result["hub_offered_p50_ms"] = Math.Round(hubTarget.P50Ms, 3);

@@ -20,7 +20,7 @@ internal sealed class EndToEnd
     [
         "sequential_payments_per_s", "sequential_p50_ms", "sequential_p99_ms",
         "concurrent_payments_per_s", "concurrent_p50_ms", "concurrent_p99_ms",
-        "hub_channels", "hub_payments_per_s", "hub_p50_ms", "hub_p99_ms",
+        "hub_channels", "hub_payments_per_s", "hub_p50_ms", "hub_p99_ms", "hub_closed_loop_p50_ms", "hub_closed_loop_p99_ms",
         "hub_offered_per_s", "hub_offered_achieved_per_s", "hub_offered_p50_ms", "hub_offered_p99_ms",
         "hub_failed_payments", "hub_open_channels_per_s",
         "idle_channel_managed_bytes", "idle_channel_working_set_bytes",
