@@ -24,6 +24,7 @@ internal sealed class EndToEnd
         "hub_offered_per_s", "hub_offered_achieved_per_s", "hub_offered_p50_ms", "hub_offered_p99_ms",
         "hub_failed_payments", "hub_open_channels_per_s",
         "idle_channel_managed_bytes", "idle_channel_working_set_bytes",
+        "idle_channel_managed_bytes_second_half", "idle_channel_working_set_bytes_second_half",
         "idle_channel_managed_bytes_driver", "idle_channel_working_set_bytes_driver",
         "sequential_cpu_us_per_payment_hub", "sequential_cpu_us_per_payment_driver",
         "concurrent_cpu_us_per_payment_hub", "concurrent_cpu_us_per_payment_driver",
