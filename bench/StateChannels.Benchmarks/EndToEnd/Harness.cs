@@ -183,13 +183,15 @@ internal static class Harness
         result[name + "_cpu_us_per_payment_driver"] = Math.Round(driverUsed.CpuMs * 1000 / payments, 1);
         result[name + "_gc_pause_ms_hub"] = Math.Round(hubUsed.GcPauseMs, 1);
         result[name + "_gc_pause_ms_driver"] = Math.Round(driverUsed.GcPauseMs, 1);
+        result[name + "_allocated_bytes_per_payment_hub"] = Math.Round((double)hubUsed.AllocatedBytes / payments, 0);
+        result[name + "_allocated_bytes_per_payment_driver"] = Math.Round((double)driverUsed.AllocatedBytes / payments, 0);
         result[name + "_syncs_hub"] = hubUsed.Syncs;
         result[name + "_sync_ms_hub"] = Math.Round(hubUsed.SyncMs, 1);
         result[name + "_syncs_driver"] = driverUsed.Syncs;
         result[name + "_sync_ms_driver"] = Math.Round(driverUsed.SyncMs, 1);
         log.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"e2e {name}: GC pauses hub {hubUsed.GcPauseMs:F1} ms, driver {driverUsed.GcPauseMs:F1} ms; store syncs hub {hubUsed.Syncs} ({hubUsed.SyncMs:F1} ms), driver {driverUsed.Syncs} ({driverUsed.SyncMs:F1} ms)"));
+            $"e2e {name}: allocated per payment hub {hubUsed.AllocatedBytes / payments} B, driver {driverUsed.AllocatedBytes / payments} B; GCs (gen0/1/2) hub {hubUsed.Gen0}/{hubUsed.Gen1}/{hubUsed.Gen2}, driver {driverUsed.Gen0}/{driverUsed.Gen1}/{driverUsed.Gen2}; GC pauses hub {hubUsed.GcPauseMs:F1} ms, driver {driverUsed.GcPauseMs:F1} ms; store syncs hub {hubUsed.Syncs} ({hubUsed.SyncMs:F1} ms), driver {driverUsed.Syncs} ({driverUsed.SyncMs:F1} ms)"));
         return r;
     }
 

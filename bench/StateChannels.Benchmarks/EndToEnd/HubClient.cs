@@ -84,7 +84,11 @@ internal sealed class HubClient : IAsyncDisposable
             double.Parse(w[1], CultureInfo.InvariantCulture),
             double.Parse(w[2], CultureInfo.InvariantCulture),
             long.Parse(w[3], CultureInfo.InvariantCulture),
-            double.Parse(w[4], CultureInfo.InvariantCulture));
+            double.Parse(w[4], CultureInfo.InvariantCulture),
+            long.Parse(w[5], CultureInfo.InvariantCulture),
+            int.Parse(w[6], CultureInfo.InvariantCulture),
+            int.Parse(w[7], CultureInfo.InvariantCulture),
+            int.Parse(w[8], CultureInfo.InvariantCulture));
     }
 
     /// <summary>The hub's channel count and how many are active (no GC).</summary>

@@ -8,7 +8,7 @@ namespace StateChannels.Benchmarks.EndToEnd;
 /// <c>StateChannels.Benchmarks --e2e-hub --rpc URL --adjudicator ADDR --db FILE --peer ADDR --secp managed|native</c>
 /// with its keys in the environment (<see cref="ChannelKeyVariable"/>, <see cref="TxKeyVariable"/>).
 /// It accepts every channel the driver opens and answers its payments. Protocol on stdio, one line each:
-/// it prints <c>ready PORT ADDRESS</c>; it answers <c>cpu</c> with <c>cpu CPU_MS GC_PAUSE_MS SYNCS SYNC_MS</c> (<see cref="ProcessCounters"/>), <c>mem</c> with <c>mem MANAGED_BYTES WORKING_SET_BYTES CHANNELS ACTIVE</c>
+/// it prints <c>ready PORT ADDRESS</c>; it answers <c>cpu</c> with <c>cpu CPU_MS GC_PAUSE_MS SYNCS SYNC_MS ALLOCATED_BYTES GEN0 GEN1 GEN2</c> (<see cref="ProcessCounters"/>), <c>mem</c> with <c>mem MANAGED_BYTES WORKING_SET_BYTES CHANNELS ACTIVE</c>
 /// (after a full blocking GC), <c>memdetail</c> with <c>memdetail KEY=VALUE ...</c> (<see cref="Memory.Detail"/>, no GC)
 /// and exits on <c>exit</c> or end of input.
 /// </summary>
@@ -58,7 +58,7 @@ internal static class HubProcess
                     break;
                 case "cpu":
                     var c = ProcessCounters.Read(party.Store);
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cpu {c.CpuMs:F3} {c.GcPauseMs:F3} {c.Syncs} {c.SyncMs:F3}"));
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cpu {c.CpuMs:F3} {c.GcPauseMs:F3} {c.Syncs} {c.SyncMs:F3} {c.AllocatedBytes} {c.Gen0} {c.Gen1} {c.Gen2}"));
                     break;
                 case "exit":
                     return 0;
@@ -77,17 +77,19 @@ internal static class HubProcess
 /// time they took (writes wait during a sync, so these and the GC pauses are what a latency
 /// tail is made of).
 /// </summary>
-internal readonly record struct ProcessCounters(double CpuMs, double GcPauseMs, long Syncs, double SyncMs)
+internal readonly record struct ProcessCounters(double CpuMs, double GcPauseMs, long Syncs, double SyncMs, long AllocatedBytes, int Gen0, int Gen1, int Gen2)
 {
     public static ProcessCounters Read(StateChannels.Storage.LiteDb.LiteDbChannelStore store)
     {
         using var self = Process.GetCurrentProcess();
         return new ProcessCounters(
-            self.TotalProcessorTime.TotalMilliseconds, GC.GetTotalPauseDuration().TotalMilliseconds, store.Syncs, store.SyncTime.Total.TotalMilliseconds);
+            self.TotalProcessorTime.TotalMilliseconds, GC.GetTotalPauseDuration().TotalMilliseconds, store.Syncs, store.SyncTime.Total.TotalMilliseconds,
+            GC.GetTotalAllocatedBytes(precise: false), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
     }
 
     public static ProcessCounters operator -(ProcessCounters a, ProcessCounters b) =>
-        new(a.CpuMs - b.CpuMs, a.GcPauseMs - b.GcPauseMs, a.Syncs - b.Syncs, a.SyncMs - b.SyncMs);
+        new(a.CpuMs - b.CpuMs, a.GcPauseMs - b.GcPauseMs, a.Syncs - b.Syncs, a.SyncMs - b.SyncMs,
+            a.AllocatedBytes - b.AllocatedBytes, a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2);
 }
 
 /// <summary>Managed heap after a full compacting GC, and the process's working set.</summary>

@@ -31,6 +31,7 @@ internal sealed class EndToEnd
         "hub_cpu_us_per_payment_hub", "hub_cpu_us_per_payment_driver",
         "hub_offered_cpu_us_per_payment_hub", "hub_offered_cpu_us_per_payment_driver",
         "hub_offered_gc_pause_ms_hub", "hub_offered_gc_pause_ms_driver",
+        "hub_offered_allocated_bytes_per_payment_hub", "hub_offered_allocated_bytes_per_payment_driver",
         "hub_offered_syncs_hub", "hub_offered_sync_ms_hub", "hub_offered_syncs_driver", "hub_offered_sync_ms_driver",
         "store_reopen_open_ms", "store_reopen_client_ms", "store_reopen_client_cpu_ms",
     ]).Append("store_reopen_channels").ToList();

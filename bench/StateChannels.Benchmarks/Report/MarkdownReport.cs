@@ -182,6 +182,8 @@ internal static class MarkdownReport
             ("hub_cpu_us_per_payment_driver", "  driver", "", false),
             ("hub_offered_cpu_us_per_payment_hub", "CPU µs per payment, hub open loop: hub", "", false),
             ("hub_offered_cpu_us_per_payment_driver", "  driver", "", false),
+            ("hub_offered_allocated_bytes_per_payment_hub", "hub open loop, bytes allocated per payment: hub", "", false),
+            ("hub_offered_allocated_bytes_per_payment_driver", "  driver", "", false),
             ("hub_offered_gc_pause_ms_hub", "hub open loop, time paused by the GC, ms: hub", "", false),
             ("hub_offered_gc_pause_ms_driver", "  driver", "", false),
             ("hub_offered_syncs_hub", "hub open loop, store syncs (writes wait): hub", "", false),

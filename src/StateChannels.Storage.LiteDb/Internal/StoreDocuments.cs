@@ -73,12 +73,25 @@ internal static class StoreDocuments
     public static ulong VersionOfStateKey(ReadOnlySpan<byte> key) =>
         BinaryPrimitives.ReadUInt64BigEndian(key[ChannelId.Length..]);
 
+    /// <summary>SHA-256 of the key followed by the payload (hashed in one call: no hash object per document).</summary>
     public static byte[] Checksum(ReadOnlySpan<byte> key, ReadOnlySpan<byte> payload)
     {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(key);
-        sha.AppendData(payload);
-        return sha.GetHashAndReset();
+        int length = key.Length + payload.Length;
+        byte[]? rented = length > 1024 ? System.Buffers.ArrayPool<byte>.Shared.Rent(length) : null;
+        Span<byte> joined = rented is null ? stackalloc byte[1024] : rented;
+        try
+        {
+            key.CopyTo(joined);
+            payload.CopyTo(joined[key.Length..]);
+            return SHA256.HashData(joined[..length]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 
     public static BsonDocument Create(BsonValue id, byte[] payload, byte[] checksum) => new()
