@@ -69,7 +69,8 @@ internal sealed class Party : IAsyncDisposable
 
     /// <summary>
     /// The store's defaults; for experiments, STATECHANNELS_BENCH_CHECKPOINT_PAGES and
-    /// STATECHANNELS_BENCH_COMMIT_LOG_MIB override its (internal) sync thresholds.
+    /// STATECHANNELS_BENCH_COMMIT_LOG_MIB override its (internal) sync thresholds, and
+    /// STATECHANNELS_BENCH_FLUSH_STATES how many waiting states move into LiteDB at once.
     /// </summary>
     private static LiteDbStoreOptions StoreOptions()
     {
@@ -82,6 +83,11 @@ internal sealed class Party : IAsyncDisposable
         if (Environment.GetEnvironmentVariable("STATECHANNELS_BENCH_COMMIT_LOG_MIB") is { Length: > 0 } mib)
         {
             options.CommitLogBytes = long.Parse(mib, System.Globalization.CultureInfo.InvariantCulture) << 20;
+        }
+
+        if (Environment.GetEnvironmentVariable("STATECHANNELS_BENCH_FLUSH_STATES") is { Length: > 0 } states)
+        {
+            options.HistoryFlushStates = int.Parse(states, System.Globalization.CultureInfo.InvariantCulture);
         }
 
         return options;
