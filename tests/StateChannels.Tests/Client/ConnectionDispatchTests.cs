@@ -80,7 +80,7 @@ public sealed class ConnectionDispatchTests
     }
 
     /// <summary>A store whose writes for one channel can be held until released.</summary>
-    private sealed class GatedStore(IChannelStore inner) : IChannelStore
+    private sealed class GatedStore(IChannelStore inner) : DelegatingStore(inner)
     {
         private ChannelId? _blocked;
         private TaskCompletionSource? _release;
@@ -94,7 +94,7 @@ public sealed class ConnectionDispatchTests
             return _release;
         }
 
-        public async ValueTask WriteAsync(StoreBatch batch, CancellationToken cancellationToken = default)
+        public override async ValueTask WriteAsync(StoreBatch batch, CancellationToken cancellationToken = default)
         {
             if (_blocked is { } id && _release is { } release && batch.Channels.Any(r => r.Id == id))
             {
@@ -102,23 +102,7 @@ public sealed class ConnectionDispatchTests
                 await release.Task.WaitAsync(cancellationToken);
             }
 
-            await inner.WriteAsync(batch, cancellationToken);
+            await Inner.WriteAsync(batch, cancellationToken);
         }
-
-        public ValueTask<ChannelRecord?> GetChannelAsync(ChannelId id, CancellationToken cancellationToken = default) => inner.GetChannelAsync(id, cancellationToken);
-
-        public IAsyncEnumerable<ChannelRecord> GetChannelsAsync(CancellationToken cancellationToken = default) => inner.GetChannelsAsync(cancellationToken);
-
-        public ValueTask<SignedState?> GetStateAsync(ChannelId id, ulong version, CancellationToken cancellationToken = default) => inner.GetStateAsync(id, version, cancellationToken);
-
-        public IAsyncEnumerable<SignedState> GetHistoryAsync(ChannelId id, ulong fromVersion = 0, CancellationToken cancellationToken = default) => inner.GetHistoryAsync(id, fromVersion, cancellationToken);
-
-        public ValueTask PruneHistoryAsync(ChannelId id, ulong belowVersion, CancellationToken cancellationToken = default) => inner.PruneHistoryAsync(id, belowVersion, cancellationToken);
-
-        public ValueTask<ulong?> GetCursorAsync(string name, CancellationToken cancellationToken = default) => inner.GetCursorAsync(name, cancellationToken);
-
-        public ValueTask SetCursorAsync(string name, ulong value, CancellationToken cancellationToken = default) => inner.SetCursorAsync(name, value, cancellationToken);
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }

@@ -268,7 +268,7 @@ public abstract class MergedWriteTests : IAsyncLifetime
     }
 
     /// <summary>A store that records every successful batch, can hold the next write, and can fail chosen coming writes.</summary>
-    private sealed class RecordingStore(IChannelStore inner) : IChannelStore
+    private sealed class RecordingStore(IChannelStore inner) : DelegatingStore(inner)
     {
         private readonly object _gate = new();
         private readonly List<StoreBatch> _batches = [];
@@ -315,7 +315,7 @@ public abstract class MergedWriteTests : IAsyncLifetime
             }
         }
 
-        public async ValueTask WriteAsync(StoreBatch batch, CancellationToken cancellationToken = default)
+        public override async ValueTask WriteAsync(StoreBatch batch, CancellationToken cancellationToken = default)
         {
             Hold? hold;
             bool fail;
@@ -337,28 +337,12 @@ public abstract class MergedWriteTests : IAsyncLifetime
                 throw new StateChannelException(ErrorCode.StorageFailure, "injected write failure");
             }
 
-            await inner.WriteAsync(batch, cancellationToken);
+            await Inner.WriteAsync(batch, cancellationToken);
             lock (_gate)
             {
                 _batches.Add(batch);
             }
         }
-
-        public ValueTask<ChannelRecord?> GetChannelAsync(ChannelId id, CancellationToken cancellationToken = default) => inner.GetChannelAsync(id, cancellationToken);
-
-        public IAsyncEnumerable<ChannelRecord> GetChannelsAsync(CancellationToken cancellationToken = default) => inner.GetChannelsAsync(cancellationToken);
-
-        public ValueTask<SignedState?> GetStateAsync(ChannelId id, ulong version, CancellationToken cancellationToken = default) => inner.GetStateAsync(id, version, cancellationToken);
-
-        public IAsyncEnumerable<SignedState> GetHistoryAsync(ChannelId id, ulong fromVersion = 0, CancellationToken cancellationToken = default) => inner.GetHistoryAsync(id, fromVersion, cancellationToken);
-
-        public ValueTask PruneHistoryAsync(ChannelId id, ulong belowVersion, CancellationToken cancellationToken = default) => inner.PruneHistoryAsync(id, belowVersion, cancellationToken);
-
-        public ValueTask<ulong?> GetCursorAsync(string name, CancellationToken cancellationToken = default) => inner.GetCursorAsync(name, cancellationToken);
-
-        public ValueTask SetCursorAsync(string name, ulong value, CancellationToken cancellationToken = default) => inner.SetCursorAsync(name, value, cancellationToken);
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
 
         public sealed class Hold
         {
