@@ -83,7 +83,12 @@ public sealed class InMemoryTransportTests
         transport.Faults.DelayNext();
         var (a, b) = transport.Connect();
         await a.SendAsync(Frame(1));
-        Assert.False(b.ReceiveAsync(new CancellationTokenSource(50).Token).IsCompletedSuccessfully);
+        // Nothing arrives while the frame is held. The early receive must have ended before the
+        // release: left pending, it could take the released frame itself (it did, under load).
+        using (var early = new CancellationTokenSource(50))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await b.ReceiveAsync(early.Token));
+        }
 
         transport.ReleaseDelayed();
 
