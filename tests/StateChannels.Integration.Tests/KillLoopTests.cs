@@ -144,9 +144,10 @@ public sealed class KillLoopTests(ChainFixture chain, ITestOutputHelper log)
             for (var party = 0; party < 2; party++)
             {
                 done[party] |= duo[party].Lines.Skip(from[party]).Any(l => l.Ev == "ack");
-                if (!done[party] && duo[party].HasExited)
+                if (duo[party].HasExited)
                 {
-                    // An armed survivor died at its crash point meanwhile: reap it, restart it unarmed.
+                    // An armed survivor died at its crash point meanwhile (after its own ack, too: its
+                    // partner still needs it): reap it, restart it unarmed.
                     await duo.KillOrReapAsync(party, incremental: true);
                     await StartWorkingAsync(duo, party, rng);
                     from[party] = 0;
