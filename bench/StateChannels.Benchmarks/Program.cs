@@ -117,6 +117,7 @@ static async Task<bool> RunEndToEndAsync(RunOptions options)
         Backends = options.EndToEndBackends,
         HubChannels = options.HubChannels,
         ReopenChannels = options.ReopenChannels,
+        HubServerGc = options.HubServerGc,
     };
     Console.WriteLine($"end-to-end stage: {settings.Describe()}");
     JsonObject figures;

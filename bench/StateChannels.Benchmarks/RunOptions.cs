@@ -27,6 +27,9 @@ internal sealed record RunOptions(bool Quick, string? Filter, string RepositoryR
     /// <summary><c>--reopen-channels N</c>: channels in the store of the reopen figure (default 10,000).</summary>
     public int ReopenChannels { get; init; } = 10_000;
 
+    /// <summary><c>--hub-gc server|workstation</c>: the hub process's GC (default server, as a server host runs).</summary>
+    public bool HubServerGc { get; init; } = true;
+
     public string Mode => Quick ? "quick" : "full";
 
     public bool WritesResults => Filter is null;
@@ -39,6 +42,7 @@ internal sealed record RunOptions(bool Quick, string? Filter, string RepositoryR
         bool skipE2e = false, e2eOnly = false;
         string[] backends = ["managed", "native"];
         int hubChannels = 1000, reopenChannels = 10_000;
+        bool hubServerGc = true;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -67,11 +71,14 @@ internal sealed record RunOptions(bool Quick, string? Filter, string RepositoryR
                 case "--reopen-channels" when i + 1 < args.Length:
                     reopenChannels = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
                     break;
+                case "--hub-gc" when i + 1 < args.Length && args[i + 1] is "server" or "workstation":
+                    hubServerGc = args[++i] == "server";
+                    break;
                 case "--out" when i + 1 < args.Length:
                     root = Path.GetFullPath(args[++i]);
                     break;
                 default:
-                    error.WriteLine($"unknown argument '{args[i]}'. Usage: [--quick | --full] [--filter GLOB] [--no-e2e | --e2e-only] [--e2e-backends managed,native] [--hub-channels N] [--reopen-channels N] [--out REPO_ROOT]");
+                    error.WriteLine($"unknown argument '{args[i]}'. Usage: [--quick | --full] [--filter GLOB] [--no-e2e | --e2e-only] [--e2e-backends managed,native] [--hub-channels N] [--reopen-channels N] [--hub-gc server|workstation] [--out REPO_ROOT]");
                     return null;
             }
         }
@@ -90,6 +97,7 @@ internal sealed record RunOptions(bool Quick, string? Filter, string RepositoryR
             EndToEndBackends = backends,
             HubChannels = hubChannels,
             ReopenChannels = reopenChannels,
+            HubServerGc = hubServerGc,
         };
     }
 

@@ -21,8 +21,14 @@ internal sealed record E2eSettings(string RepositoryRoot, bool Quick)
 
     public IReadOnlyList<string> Backends { get; init; } = ["managed", "native"];
 
+    /// <summary>
+    /// Whether the hub process runs the server GC (the default, as a game server or ASP.NET Core
+    /// host does: <c>DOTNET_gcServer=1</c>) or the workstation GC. The driver keeps the workstation GC.
+    /// </summary>
+    public bool HubServerGc { get; init; } = true;
+
     public string Describe() =>
         $"{(Quick ? "quick" : "full")}: {Duration.TotalSeconds:F0} s per workload after {Warmup.TotalSeconds:F1} s warm-up; " +
         $"concurrent {ConcurrentCallers} callers; hub {HubChannels} channels opened {OpenParallelism} at a time, {HubCallers} callers closed loop, " +
-        $"{HubOfferedPerSecond:F0}/s offered open loop; reopen {ReopenChannels} channels; backends {string.Join(", ", Backends)}";
+        $"{HubOfferedPerSecond:F0}/s offered open loop; reopen {ReopenChannels} channels; hub GC {(HubServerGc ? "server" : "workstation")}; backends {string.Join(", ", Backends)}";
 }

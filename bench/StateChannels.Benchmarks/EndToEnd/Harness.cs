@@ -76,7 +76,7 @@ internal static class Harness
             using var disposeDriverKey = driverKey;
             using var disposeHubKey = hubKey;
             await using var hub = await HubClient.StartAsync(
-                anvil.RpcUrl, adjudicator, hubKeyHex, hubTxKey, Path.Combine(dir, "hub.db"), driverKey.Address, backend).ConfigureAwait(false);
+                anvil.RpcUrl, adjudicator, hubKeyHex, hubTxKey, Path.Combine(dir, "hub.db"), driverKey.Address, backend, settings.HubServerGc).ConfigureAwait(false);
             await using var driver = await Party.StartAsync(
                 anvil.RpcUrl, adjudicator, driverKeyHex, driverTxKey, Path.Combine(dir, "driver.db"), Party.Backend(backend), CancellationToken.None)
                 .ConfigureAwait(false);
@@ -144,6 +144,7 @@ internal static class Harness
             result["hub_p50_ms"] = Math.Round(hubTarget.P50Ms, 3);
             result["hub_p99_ms"] = Math.Round(hubTarget.P99Ms, 3);
             result["hub_offered_per_s"] = settings.HubOfferedPerSecond;
+            result["hub_gc"] = hub.Gc;
             result["hub_offered_achieved_per_s"] = Math.Round(hubTarget.PerSecond, 0);
             result["hub_offered_p50_ms"] = Math.Round(hubTarget.P50Ms, 3);
             result["hub_offered_p99_ms"] = Math.Round(hubTarget.P99Ms, 3);

@@ -8,11 +8,12 @@ internal sealed class HubClient : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private HubClient(Process process, int port, EthAddress address)
+    private HubClient(Process process, int port, EthAddress address, string gc)
     {
         _process = process;
         Port = port;
         Address = address;
+        Gc = gc;
     }
 
     public int Port { get; }
@@ -21,8 +22,11 @@ internal sealed class HubClient : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
+    /// <summary>The GC the hub process reports it runs: <c>server</c> or <c>workstation</c>.</summary>
+    public string Gc { get; }
+
     public static async Task<HubClient> StartAsync(
-        Uri rpc, EthAddress adjudicator, string channelKey, string txKey, string db, EthAddress driver, string secp)
+        Uri rpc, EthAddress adjudicator, string channelKey, string txKey, string db, EthAddress driver, string secp, bool serverGc)
     {
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
         var psi = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = false, UseShellExecute = false };
@@ -38,16 +42,17 @@ internal sealed class HubClient : IAsyncDisposable
 
         psi.Environment[HubProcess.ChannelKeyVariable] = channelKey;
         psi.Environment[HubProcess.TxKeyVariable] = txKey;
+        psi.Environment["DOTNET_gcServer"] = serverGc ? "1" : "0";
         var process = Process.Start(psi)!;
         var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false)
             ?? throw new InvalidOperationException("the hub process exited before it was ready");
         var words = line.Split(' ');
-        if (words[0] != "ready")
+        if (words[0] != "ready" || words.Length < 4)
         {
             throw new InvalidOperationException("hub: " + line);
         }
 
-        return new HubClient(process, int.Parse(words[1], CultureInfo.InvariantCulture), EthAddress.Parse(words[2]));
+        return new HubClient(process, int.Parse(words[1], CultureInfo.InvariantCulture), EthAddress.Parse(words[2]), words[3]);
     }
 
     /// <summary>The hub's managed heap and working set (bytes, after a full GC), its channel count and how many are active.</summary>

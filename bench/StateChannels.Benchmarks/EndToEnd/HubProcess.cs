@@ -8,7 +8,7 @@ namespace StateChannels.Benchmarks.EndToEnd;
 /// <c>StateChannels.Benchmarks --e2e-hub --rpc URL --adjudicator ADDR --db FILE --peer ADDR --secp managed|native</c>
 /// with its keys in the environment (<see cref="ChannelKeyVariable"/>, <see cref="TxKeyVariable"/>).
 /// It accepts every channel the driver opens and answers its payments. Protocol on stdio, one line each:
-/// it prints <c>ready PORT ADDRESS</c>; it answers <c>cpu</c> with <c>cpu CPU_MS GC_PAUSE_MS SYNCS SYNC_MS ALLOCATED_BYTES GEN0 GEN1 GEN2</c> (<see cref="ProcessCounters"/>), <c>mem</c> with <c>mem MANAGED_BYTES WORKING_SET_BYTES CHANNELS ACTIVE</c>
+/// it prints <c>ready PORT ADDRESS GC</c> (GC: <c>server</c> or <c>workstation</c>); it answers <c>cpu</c> with <c>cpu CPU_MS GC_PAUSE_MS SYNCS SYNC_MS ALLOCATED_BYTES GEN0 GEN1 GEN2</c> (<see cref="ProcessCounters"/>), <c>mem</c> with <c>mem MANAGED_BYTES WORKING_SET_BYTES CHANNELS ACTIVE</c>
 /// (after a full blocking GC), <c>memdetail</c> with <c>memdetail KEY=VALUE ...</c> (<see cref="Memory.Detail"/>, no GC)
 /// and exits on <c>exit</c> or end of input.
 /// </summary>
@@ -36,7 +36,7 @@ internal static class HubProcess
             secp,
             CancellationToken.None).ConfigureAwait(false);
         var port = party.Listen(EthAddress.Parse(map["peer"]));
-        Console.WriteLine($"ready {port} {party.Client.Address}");
+        Console.WriteLine($"ready {port} {party.Client.Address} {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}");
         while (await Console.In.ReadLineAsync().ConfigureAwait(false) is { } line)
         {
             switch (line.Trim())

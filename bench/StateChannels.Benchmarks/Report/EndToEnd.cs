@@ -40,7 +40,7 @@ internal sealed class EndToEnd
     public static IReadOnlyList<string> Throughputs { get; } = WithNative(["sequential_payments_per_s", "concurrent_payments_per_s", "hub_payments_per_s"]);
 
     /// <summary>Text fields of e2e.json copied as they are.</summary>
-    public static IReadOnlyList<string> TextKeys { get; } = ["measured_at", "e2e_settings", "e2e_load_before", "e2e_load_after"];
+    public static IReadOnlyList<string> TextKeys { get; } = ["measured_at", "e2e_settings", "e2e_load_before", "e2e_load_after", "hub_gc", "hub_gc_native"];
 
     private static List<string> WithNative(IEnumerable<string> keys) => keys.SelectMany(k => new[] { k, k + "_native" }).ToList();
 

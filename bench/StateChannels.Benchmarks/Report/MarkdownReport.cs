@@ -204,7 +204,9 @@ internal static class MarkdownReport
         md.AppendLine();
         md.AppendLine($"× floor: the measured rate over floor_updates_per_s ({N(floorPerS)}/s, native crypto); × managed floor: over");
         md.AppendLine($"floor_updates_per_s_managed ({N(floorManagedPerS)}/s). Coalesced payments can exceed the floor: one update carries many.");
-        md.AppendLine("Hub offered rate: " + N(e.Value("hub_offered_per_s")) + " payments/s on random channels, whether or not earlier ones completed.").AppendLine();
+        md.AppendLine("Hub offered rate: " + N(e.Value("hub_offered_per_s")) + " payments/s on random channels, whether or not earlier ones completed.");
+        md.AppendLine($"The hub process ran the {e.Text("hub_gc") ?? "(unrecorded)"} GC (native run: {e.Text("hub_gc_native") ?? "(unrecorded)"}), as a server host");
+        md.AppendLine("does by default (`--hub-gc workstation` runs it with the workstation GC); the driver runs the workstation GC.").AppendLine();
 
         string log = Path.Combine(r.Options.RepositoryRoot, "bench", "results", "optimisations.md");
         if (File.Exists(log))
