@@ -133,7 +133,7 @@ public sealed class TcpChannelDialer
             }
 
             var stream = new NetworkStream(socket, ownsSocket: true);
-            frames = new FrameReader(PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)), _options.TimeProvider, _options.MaxFrameSize);
+            frames = new FrameReader(PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true, useZeroByteReads: true)), _options.TimeProvider, _options.MaxFrameSize);
             EthAddress peer = await HandshakeProtocol.RunAsync(stream, frames, _signer, _domain, isDialer: true, expectedPeer, _options, cancellationToken).ConfigureAwait(false);
             var connection = new TcpMessageConnection(socket, stream, frames, peer, _options, _logger, onClosed: null);
             handedOver = true;

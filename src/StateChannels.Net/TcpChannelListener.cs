@@ -218,7 +218,7 @@ public sealed class TcpChannelListener : IAsyncDisposable
     {
         socket.NoDelay = true;
         var stream = new NetworkStream(socket, ownsSocket: true);
-        var frames = new FrameReader(PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)), _options.TimeProvider, _options.MaxFrameSize);
+        var frames = new FrameReader(PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true, useZeroByteReads: true)), _options.TimeProvider, _options.MaxFrameSize);
         bool handedOver = false;
         try
         {

@@ -17,6 +17,9 @@ internal sealed record E2eSettings(string RepositoryRoot, bool Quick)
 
     public int OpenParallelism { get; init; } = 100;
 
+    /// <summary>Players that connect to the hub and stay idle, for the memory per idle connection.</summary>
+    public int IdleConnections { get; init; } = 500;
+
     public int ReopenChannels { get; init; } = 10_000;
 
     public IReadOnlyList<string> Backends { get; init; } = ["managed", "native"];
@@ -30,5 +33,5 @@ internal sealed record E2eSettings(string RepositoryRoot, bool Quick)
     public string Describe() =>
         $"{(Quick ? "quick" : "full")}: {Duration.TotalSeconds:F0} s per workload after {Warmup.TotalSeconds:F1} s warm-up; " +
         $"concurrent {ConcurrentCallers} callers; hub {HubChannels} channels opened {OpenParallelism} at a time, {HubCallers} callers closed loop, " +
-        $"{HubOfferedPerSecond:F0}/s offered open loop; reopen {ReopenChannels} channels; hub GC {(HubServerGc ? "server" : "workstation")}; backends {string.Join(", ", Backends)}";
+        $"{HubOfferedPerSecond:F0}/s offered open loop; {IdleConnections} idle player connections; reopen {ReopenChannels} channels; hub GC {(HubServerGc ? "server" : "workstation")}; backends {string.Join(", ", Backends)}";
 }

@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging.Abstractions;
 using StateChannels.Ethereum;
+using StateChannels.Net;
 using StateChannels.Samples;
 
 namespace StateChannels.Benchmarks.EndToEnd;
@@ -76,7 +78,7 @@ internal static class Harness
             using var disposeDriverKey = driverKey;
             using var disposeHubKey = hubKey;
             await using var hub = await HubClient.StartAsync(
-                anvil.RpcUrl, adjudicator, hubKeyHex, hubTxKey, Path.Combine(dir, "hub.db"), driverKey.Address, backend, settings.HubServerGc).ConfigureAwait(false);
+                anvil.RpcUrl, adjudicator, hubKeyHex, hubTxKey, Path.Combine(dir, "hub.db"), backend, settings.HubServerGc).ConfigureAwait(false);
             await using var driver = await Party.StartAsync(
                 anvil.RpcUrl, adjudicator, driverKeyHex, driverTxKey, Path.Combine(dir, "driver.db"), Party.Backend(backend), CancellationToken.None)
                 .ConfigureAwait(false);
@@ -127,6 +129,9 @@ internal static class Harness
             log.WriteLine($"e2e [{backend}] hub, {channels.Count} channels, {settings.HubCallers} callers: {hubPeak}; CPU µs/payment hub {result["hub_cpu_us_per_payment_hub"]}, driver {result["hub_cpu_us_per_payment_driver"]}");
             var hubTarget = await CpuAsync(hub, driver, "hub_offered", result, log, () => Workloads.OpenLoopAsync(channels, settings.HubOfferedPerSecond, settings.Duration)).ConfigureAwait(false);
             log.WriteLine($"e2e [{backend}] hub, {channels.Count} channels, {settings.HubOfferedPerSecond}/s offered: {hubTarget}; CPU µs/payment hub {result["hub_offered_cpu_us_per_payment_hub"]}, driver {result["hub_offered_cpu_us_per_payment_driver"]}");
+            var perConnection = await IdleConnectionsAsync(hub, driver, settings.IdleConnections, log).ConfigureAwait(false);
+            result["idle_connection_managed_bytes"] = Math.Round(perConnection.Managed, 0);
+            result["idle_connection_working_set_bytes"] = Math.Round(perConnection.WorkingSet, 0);
 
             result["sequential_payments_per_s"] = Math.Round(sequential.PerSecond, 0);
             result["sequential_p50_ms"] = Math.Round(sequential.P50Ms, 3);
@@ -194,6 +199,55 @@ internal static class Harness
             CultureInfo.InvariantCulture,
             $"e2e {name}: allocated per payment hub {hubUsed.AllocatedBytes / payments} B, driver {driverUsed.AllocatedBytes / payments} B; GCs (gen0/1/2) hub {hubUsed.Gen0}/{hubUsed.Gen1}/{hubUsed.Gen2}, driver {driverUsed.Gen0}/{driverUsed.Gen1}/{driverUsed.Gen2}; GC pauses hub {hubUsed.GcPauseMs:F1} ms, driver {driverUsed.GcPauseMs:F1} ms; store syncs hub {hubUsed.Syncs} ({hubUsed.SyncMs:F1} ms), driver {driverUsed.Syncs} ({driverUsed.SyncMs:F1} ms)"));
         return r;
+    }
+
+    /// <summary>
+    /// Memory the hub spends per idle player connection: <paramref name="count"/> players (fresh keys,
+    /// no channel) dial the hub, authenticate and stay connected while nothing is sent; the hub's
+    /// growth over them (after a full GC), per connection. The hub serves each as it serves any
+    /// peer (its client runs the connection). The connections are closed afterwards.
+    /// </summary>
+    private static async Task<(double Managed, double WorkingSet)> IdleConnectionsAsync(HubClient hub, Party driver, int count, TextWriter log)
+    {
+        var endPoint = new IPEndPoint(IPAddress.Loopback, hub.Port);
+        var baseline = await hub.ConnectionsAsync().ConfigureAwait(false);
+        var before = await hub.MemoryAsync().ConfigureAwait(false);
+        var players = new List<(PrivateKey Key, TcpMessageConnection Connection)>(count);
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var key = PrivateKey.Create();
+                var dialer = new TcpChannelDialer(new PrivateKeySigner(key), driver.Domain, Party.TransportOptions(), NullLogger.Instance);
+                players.Add((key, await dialer.ConnectAsync(endPoint, hub.Address).ConfigureAwait(false)));
+            }
+
+            var deadline = Stopwatch.StartNew();
+            while (await hub.ConnectionsAsync().ConfigureAwait(false) < baseline + count)
+            {
+                if (deadline.Elapsed > TimeSpan.FromSeconds(60))
+                {
+                    throw new InvalidOperationException($"the hub serves {await hub.ConnectionsAsync().ConfigureAwait(false) - baseline} of {count} idle connections after 60 s");
+                }
+
+                await Task.Delay(50).ConfigureAwait(false);
+            }
+
+            await Task.Delay(500).ConfigureAwait(false); // let each connection's first reads settle
+            var after = await hub.MemoryAsync().ConfigureAwait(false);
+            var managed = (after.Managed - before.Managed) / (double)count;
+            var workingSet = (after.WorkingSet - before.WorkingSet) / (double)count;
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"e2e: {count} idle player connections: hub managed heap {before.Managed / 1024} -> {after.Managed / 1024} KiB ({managed:F0} B each), working set {before.WorkingSet / 1024} -> {after.WorkingSet / 1024} KiB ({workingSet:F0} B each)"));
+            return (managed, workingSet);
+        }
+        finally
+        {
+            foreach (var (key, connection) in players)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                key.Dispose();
+            }
+        }
     }
 
     /// <summary>

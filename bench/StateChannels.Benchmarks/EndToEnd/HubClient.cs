@@ -26,7 +26,7 @@ internal sealed class HubClient : IAsyncDisposable
     public string Gc { get; }
 
     public static async Task<HubClient> StartAsync(
-        Uri rpc, EthAddress adjudicator, string channelKey, string txKey, string db, EthAddress driver, string secp, bool serverGc)
+        Uri rpc, EthAddress adjudicator, string channelKey, string txKey, string db, string secp, bool serverGc)
     {
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
         var psi = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = false, UseShellExecute = false };
@@ -35,7 +35,7 @@ internal sealed class HubClient : IAsyncDisposable
             psi.ArgumentList.Add(typeof(HubClient).Assembly.Location);
         }
 
-        foreach (var a in new[] { HubProcess.Flag, "--rpc", rpc.ToString(), "--adjudicator", adjudicator.ToString(), "--db", db, "--peer", driver.ToString(), "--secp", secp })
+        foreach (var a in new[] { HubProcess.Flag, "--rpc", rpc.ToString(), "--adjudicator", adjudicator.ToString(), "--db", db, "--secp", secp })
         {
             psi.ArgumentList.Add(a);
         }
@@ -65,6 +65,16 @@ internal sealed class HubClient : IAsyncDisposable
         var w = line.Split(' ');
         return (long.Parse(w[1], CultureInfo.InvariantCulture), long.Parse(w[2], CultureInfo.InvariantCulture),
             int.Parse(w[3], CultureInfo.InvariantCulture), int.Parse(w[4], CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Connections the hub is serving.</summary>
+    public async Task<int> ConnectionsAsync()
+    {
+        await _process.StandardInput.WriteLineAsync("conns").ConfigureAwait(false);
+        await _process.StandardInput.FlushAsync().ConfigureAwait(false);
+        var line = await _process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("the hub process exited");
+        return int.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture);
     }
 
     /// <summary>The hub's memory breakdown (<see cref="Memory.Detail"/>), as KEY=VALUE words.</summary>

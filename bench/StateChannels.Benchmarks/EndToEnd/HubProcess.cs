@@ -8,7 +8,7 @@ namespace StateChannels.Benchmarks.EndToEnd;
 /// <c>StateChannels.Benchmarks --e2e-hub --rpc URL --adjudicator ADDR --db FILE --peer ADDR --secp managed|native</c>
 /// with its keys in the environment (<see cref="ChannelKeyVariable"/>, <see cref="TxKeyVariable"/>).
 /// It accepts every channel the driver opens and answers its payments. Protocol on stdio, one line each:
-/// it prints <c>ready PORT ADDRESS GC</c> (GC: <c>server</c> or <c>workstation</c>); it answers <c>cpu</c> with <c>cpu CPU_MS GC_PAUSE_MS SYNCS SYNC_MS ALLOCATED_BYTES GEN0 GEN1 GEN2</c> (<see cref="ProcessCounters"/>), <c>mem</c> with <c>mem MANAGED_BYTES WORKING_SET_BYTES CHANNELS ACTIVE</c>
+/// it prints <c>ready PORT ADDRESS GC</c> (GC: <c>server</c> or <c>workstation</c>); it answers <c>cpu</c> with <c>cpu CPU_MS GC_PAUSE_MS SYNCS SYNC_MS ALLOCATED_BYTES GEN0 GEN1 GEN2</c> (<see cref="ProcessCounters"/>), <c>mem</c> with <c>mem MANAGED_BYTES WORKING_SET_BYTES CHANNELS ACTIVE</c>, <c>conns</c> with <c>conns CONNECTIONS</c>
 /// (after a full blocking GC), <c>memdetail</c> with <c>memdetail KEY=VALUE ...</c> (<see cref="Memory.Detail"/>, no GC)
 /// and exits on <c>exit</c> or end of input.
 /// </summary>
@@ -35,7 +35,8 @@ internal static class HubProcess
             map["db"],
             secp,
             CancellationToken.None).ConfigureAwait(false);
-        var port = party.Listen(EthAddress.Parse(map["peer"]));
+        // A hub serves any player that authenticates (the idle-connection figure dials it with fresh keys).
+        var port = party.Listen(null);
         Console.WriteLine($"ready {port} {party.Client.Address} {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}");
         while (await Console.In.ReadLineAsync().ConfigureAwait(false) is { } line)
         {
@@ -47,6 +48,9 @@ internal static class HubProcess
                     Console.WriteLine(string.Create(
                         CultureInfo.InvariantCulture,
                         $"mem {managed} {workingSet} {channels.Count} {channels.Count(c => c.Phase == ChannelPhase.Active)}"));
+                    break;
+                case "conns":
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"conns {party.Connections}"));
                     break;
                 case "memdetail":
                     Console.WriteLine("memdetail " + Memory.Detail());

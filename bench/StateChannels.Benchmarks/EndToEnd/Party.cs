@@ -38,6 +38,9 @@ internal sealed class Party : IAsyncDisposable
 
     public bool IsConnected => Volatile.Read(ref _connections) > 0;
 
+    /// <summary>Connections being served.</summary>
+    public int Connections => Volatile.Read(ref _connections);
+
     /// <summary>The chosen secp256k1 implementation: "managed" (default) or "native".</summary>
     public static ISecp256k1 Backend(string name) => name switch
     {
@@ -65,6 +68,10 @@ internal sealed class Party : IAsyncDisposable
         ConnectRetryAttempts = 200,
         ConnectRetryDelay = TimeSpan.FromMilliseconds(20),
         ConnectRetryMaxDelay = TimeSpan.FromMilliseconds(250),
+        // Every player of the idle-connection figure dials from 127.0.0.1: the per-address limit
+        // (32 by default, against one host opening many connections) is raised for them.
+        MaxConnections = 4096,
+        MaxConnectionsPerAddress = 4096,
     };
 
     /// <summary>
@@ -115,8 +122,8 @@ internal sealed class Party : IAsyncDisposable
         return new Party(txKey, signer, store, client, chain.Domain);
     }
 
-    /// <summary>Listens on loopback and serves every connection from <paramref name="peer"/>; returns the port.</summary>
-    public int Listen(EthAddress peer)
+    /// <summary>Listens on loopback and serves every connection from <paramref name="peer"/> (from any authenticated peer when null); returns the port.</summary>
+    public int Listen(EthAddress? peer)
     {
         _listener = new TcpChannelListener(_signer, Domain, new IPEndPoint(IPAddress.Loopback, 0), TransportOptions(), NullLogger.Instance);
         _background.Add(AcceptLoopAsync(_listener, peer));
@@ -157,14 +164,14 @@ internal sealed class Party : IAsyncDisposable
         _txKey.Dispose();
     }
 
-    private async Task AcceptLoopAsync(TcpChannelListener listener, EthAddress peer)
+    private async Task AcceptLoopAsync(TcpChannelListener listener, EthAddress? peer)
     {
         try
         {
             while (true)
             {
                 var connection = await listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
-                if (connection.Peer != peer)
+                if (peer is { } only && connection.Peer != only)
                 {
                     await connection.DisposeAsync().ConfigureAwait(false);
                     continue;

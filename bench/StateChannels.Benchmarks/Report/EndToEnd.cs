@@ -26,6 +26,7 @@ internal sealed class EndToEnd
         "idle_channel_managed_bytes", "idle_channel_working_set_bytes",
         "idle_channel_managed_bytes_second_half", "idle_channel_working_set_bytes_second_half",
         "idle_channel_managed_bytes_driver", "idle_channel_working_set_bytes_driver",
+        "idle_connection_managed_bytes", "idle_connection_working_set_bytes",
         "sequential_cpu_us_per_payment_hub", "sequential_cpu_us_per_payment_driver",
         "concurrent_cpu_us_per_payment_hub", "concurrent_cpu_us_per_payment_driver",
         "hub_cpu_us_per_payment_hub", "hub_cpu_us_per_payment_driver",

@@ -171,6 +171,8 @@ internal static class MarkdownReport
             ("hub_open_channels_per_s", "channels opened and funded on anvil per second", "", false),
             ("idle_channel_managed_bytes", "memory per idle channel, hub: managed heap, bytes", "≤ 4,096", false),
             ("idle_channel_working_set_bytes", "memory per idle channel, hub: working set, bytes", "≤ 4,096", false),
+            ("idle_connection_managed_bytes", "memory per idle player connection, hub: managed heap, bytes", "", false),
+            ("idle_connection_working_set_bytes", "memory per idle player connection, hub: working set, bytes", "", false),
             ("idle_channel_managed_bytes_second_half", "  second half of the channels only: managed heap, bytes", "", false),
             ("idle_channel_working_set_bytes_second_half", "  second half of the channels only: working set, bytes", "", false),
             ("idle_channel_managed_bytes_driver", "memory per idle channel, driver: managed heap, bytes", "", false),
