@@ -212,6 +212,7 @@ internal static class Harness
         var endPoint = new IPEndPoint(IPAddress.Loopback, hub.Port);
         var baseline = await hub.ConnectionsAsync().ConfigureAwait(false);
         var before = await hub.MemoryAsync().ConfigureAwait(false);
+        await PauseAsync("connections-before", log).ConfigureAwait(false);
         var players = new List<(PrivateKey Key, TcpMessageConnection Connection)>(count);
         try
         {
@@ -235,6 +236,7 @@ internal static class Harness
 
             await Task.Delay(500).ConfigureAwait(false); // let each connection's first reads settle
             var after = await hub.MemoryAsync().ConfigureAwait(false);
+            await PauseAsync("connections-after", log).ConfigureAwait(false);
             var managed = (after.Managed - before.Managed) / (double)count;
             var workingSet = (after.WorkingSet - before.WorkingSet) / (double)count;
             log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"e2e: {count} idle player connections: hub managed heap {before.Managed / 1024} -> {after.Managed / 1024} KiB ({managed:F0} B each), working set {before.WorkingSet / 1024} -> {after.WorkingSet / 1024} KiB ({workingSet:F0} B each)"));
@@ -253,7 +255,7 @@ internal static class Harness
     /// <summary>
     /// With <see cref="PauseVariable"/> set to a directory: logs <c>PAUSE NAME driver PID</c> and waits
     /// until a file NAME appears there, so that heap dumps of the hub and the driver can be taken
-    /// (<c>dotnet-gcdump collect -p PID</c>) right after each memory reading ("before", "after").
+    /// (<c>dotnet-gcdump collect -p PID</c>) right after each memory reading ("before", "after"; "connections-before", "connections-after" around the idle player connections).
     /// </summary>
     private static async Task PauseAsync(string name, TextWriter log)
     {

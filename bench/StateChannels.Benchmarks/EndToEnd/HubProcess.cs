@@ -107,6 +107,10 @@ internal static class Memory
             GC.WaitForPendingFinalizers();
         }
 
+        // Aggressive: the GC also gives back the memory it keeps committed for later allocations,
+        // so the working set counts what the process holds, not the GC's headroom of the moment.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+
         var managed = GC.GetTotalMemory(forceFullCollection: true);
         using var self = Process.GetCurrentProcess();
         self.Refresh();
