@@ -64,6 +64,66 @@ public sealed class FundingCrashTests(ChainFixture chain, ITestOutputHelper log)
         await duo.ShutdownAndAuditAsync();
     }
 
+    /// <summary>
+    /// The same crash with the store as the transaction journal (as samples/Wallet runs): the
+    /// restarted opener finds the deposit it sent before it died and waits for it. It sends no second
+    /// deposit and none of its deposits fails: the opener's account sends exactly one transaction.
+    /// Without the journal the restarted opener either sends a second deposit (reverted once the
+    /// first is mined) or has one refused (the test above): this test fails either way.
+    /// </summary>
+    [Fact]
+    public async Task Deposit_KilledAfterBroadcastBeforeMining_WithJournal_RestartWaitsForTheSentDeposit()
+    {
+        await using var duo = Duo.Create(chain, log, journaled: true);
+        var aliceAccount = duo.TransactionAccount(0);
+        var nonceBefore = await NonceAsync(aliceAccount);
+        duo.Start(0);
+        duo.Start(1);
+        var open = $"open {Funding} {Funding}";
+        await chain.Node.RpcAsync("evm_setAutomine", false);
+        try
+        {
+            var bobJoined = duo[1].CommandAsync("wait-channel", TimeSpan.FromMinutes(3));
+            await duo[0].SendAsync(open);
+            await duo[0].WaitForAsync(l => l.Ev == "tx" && l.Str("op") == "deposit" && l.Str("phase") == "start", Duo.CommandTimeout);
+            await WaitUntilAsync(async () => await PendingFromAsync(aliceAccount) == 1);
+            await duo.KillAsync(0);
+
+            // Restarted before anything is mined: the deposit it asks for again is the journal's.
+            duo.Start(0);
+            var aliceOpened = duo[0].CommandAsync(open, TimeSpan.FromMinutes(3));
+            await duo[0].WaitForAsync(l => l.Ev == "tx" && l.Str("op") == "deposit" && l.Str("phase") == "start", Duo.CommandTimeout);
+            Assert.Equal(1, await PendingFromAsync(aliceAccount));
+
+            await chain.Node.RpcAsync("evm_setAutomine", true);
+            await chain.Node.MineAsync();
+            await Task.WhenAll(aliceOpened, bobJoined);
+        }
+        finally
+        {
+            await chain.Node.RpcAsync("evm_setAutomine", true);
+        }
+
+        Assert.DoesNotContain(duo.AllLines(0), l => l.Ev == "tx" && l.Str("op") == "deposit" && l.Str("phase") == "failed");
+        Assert.Equal(nonceBefore + 1, await NonceAsync(aliceAccount));
+        await duo.LearnChannelAsync();
+        using var reader = PrivateKey.Parse(chain.Node.PrivateKeys[0]);
+        var onChain = await (await chain.ReaderAsync(reader)).GetChannelAsync(duo.Audit.ParamsOf(duo.Channel));
+        Assert.Equal(Funding, onChain.Held0);
+        Assert.Equal(Funding, onChain.Held1);
+
+        await duo[0].CommandAsync("pay 20 1 1000 2 7", Duo.CommandTimeout);
+        await duo[1].CommandAsync("pay 20 1 1000 2 8", Duo.CommandTimeout);
+        await duo.QuiesceAsync();
+        await duo.ShutdownAndAuditAsync();
+    }
+
+    private async Task<long> NonceAsync(EthAddress account)
+    {
+        var count = await chain.Node.RpcAsync("eth_getTransactionCount", account.ToString(), "latest");
+        return Convert.ToInt64(count!.GetValue<string>(), 16);
+    }
+
     private async Task<int> PendingFromAsync(EthAddress account)
     {
         var pool = await chain.Node.RpcAsync("txpool_content");

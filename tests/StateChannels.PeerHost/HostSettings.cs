@@ -52,6 +52,17 @@ internal sealed class HostSettings
     /// <summary>The engine's update timeout.</summary>
     public TimeSpan UpdateTimeout => TimeSpan.FromMilliseconds(long.Parse(Optional("update-timeout-ms") ?? "10000", CultureInfo.InvariantCulture));
 
+    /// <summary>
+    /// <c>store</c>: the LiteDB store is also the adjudicator's transaction journal (as in
+    /// samples/Wallet); <c>none</c> (the default): no journal.
+    /// </summary>
+    public bool JournalInStore => (Optional("journal") ?? "none") switch
+    {
+        "store" => true,
+        "none" => false,
+        var other => throw new ArgumentException($"--journal must be 'store' or 'none', got '{other}'"),
+    };
+
     /// <summary>Minimum level of engine log lines on stderr (Trace .. None).</summary>
     public string LogLevel => Optional("log-level") ?? "Warning";
 

@@ -45,6 +45,7 @@ internal sealed class PeerNode : IAsyncDisposable
     {
         var key = PrivateKey.Parse(settings.Key);
         var txKey = PrivateKey.Parse(settings.TxKey);
+        var store = LiteDbChannelStore.Open(settings.Db);
         var adjudicator = await EthereumAdjudicator.ConnectAsync(
             settings.Rpc,
             settings.Adjudicator,
@@ -55,8 +56,8 @@ internal sealed class PeerNode : IAsyncDisposable
                 ReceiptTimeout = TimeSpan.FromMinutes(5),
                 RpcTimeout = TimeSpan.FromSeconds(20),
                 Logger = logs.CreateLogger("adjudicator"),
-            }).ConfigureAwait(false);
-        var store = LiteDbChannelStore.Open(settings.Db);
+            },
+            settings.JournalInStore ? store : null).ConfigureAwait(false);
         var options = new StateChannelClientOptions
         {
             ChainPollInterval = TimeSpan.FromMilliseconds(50),

@@ -46,16 +46,23 @@ public sealed class Duo : IAsyncDisposable
 
     public ChannelId Channel { get; private set; }
 
+    /// <summary>
+    /// Whether the parties' stores are also their transaction journals (as in samples/Wallet): a
+    /// restarted party then finds a transaction it sent before it died instead of sending it again.
+    /// Set before the first start; every restart keeps it.
+    /// </summary>
+    public bool Journaled { get; init; }
+
     /// <summary>Processes killed (by the test or by a crash point).</summary>
     public int Kills { get; private set; }
 
     public PeerProcess this[int party] => _current[party] ?? throw new InvalidOperationException($"{Names[party]} is not running");
 
-    public static Duo Create(ChainFixture chain, ITestOutputHelper log)
+    public static Duo Create(ChainFixture chain, ITestOutputHelper log, bool journaled = false)
     {
         var dir = Path.Combine(Path.GetTempPath(), "statechannels-it-" + Guid.NewGuid().ToString("N")[..10]);
         Directory.CreateDirectory(dir);
-        return new Duo(chain, log, dir);
+        return new Duo(chain, log, dir) { Journaled = journaled };
     }
 
     /// <summary>The party's on-chain transaction account.</summary>
@@ -83,6 +90,7 @@ public sealed class Duo : IAsyncDisposable
             "--adjudicator", _chain.Adjudicator.ToString(),
             "--peer", Addresses[1 - party].ToString(),
             "--run", run,
+            "--journal", Journaled ? "store" : "none",
         };
         args.AddRange(party == 0
             ? ["--listen", $"127.0.0.1:{_port}"]
