@@ -12,32 +12,20 @@ public sealed class FundingCrashTests(ChainFixture chain, ITestOutputHelper log)
 {
     private static readonly Amount Funding = Amount.Parse("1000000000000000000");
 
+    private static readonly string Open = $"open {Funding} {Funding}";
+
     [Fact]
     public async Task Deposit_KilledAfterBroadcastBeforeMining_RestartDepositsOnceAndOpens()
     {
         await using var duo = Duo.Create(chain, log);
         var aliceAccount = duo.TransactionAccount(0);
-        duo.Start(0);
-        duo.Start(1);
-        var open = $"open {Funding} {Funding}";
         await chain.Node.RpcAsync("evm_setAutomine", false);
         try
         {
-            var bobJoined = duo[1].CommandAsync("wait-channel", TimeSpan.FromMinutes(3));
-            await duo[0].SendAsync(open);
-
-            // Alice's deposit is in the mempool, unmined: kill her there.
-            await duo[0].WaitForAsync(l => l.Ev == "tx" && l.Str("op") == "deposit" && l.Str("phase") == "start", Duo.CommandTimeout);
-            await WaitUntilAsync(async () => await PendingFromAsync(aliceAccount) == 1);
-            await duo.KillAsync(0);
-
-            // Restarted before anything is mined, she resumes funding from her file. The chain still
-            // shows nothing deposited, so she asks for a deposit again: it is either refused at once
-            // or sent and left pending behind the first one.
-            duo.Start(0);
-            var aliceOpened = duo[0].CommandAsync(open, TimeSpan.FromMinutes(3));
-            await duo[0].WaitForAsync(l => l.Ev == "tx" && l.Str("op") == "deposit" && l.Str("phase") == "start", Duo.CommandTimeout);
-            var retried = duo[0].WaitForAsync(l => l.Ev == "tx" && l.Str("op") == "deposit" && l.Str("phase") == "failed", Duo.CommandTimeout);
+            // The chain still shows nothing deposited, so the restarted opener asks for a deposit
+            // again: it is either refused at once or sent and left pending behind the first one.
+            var (aliceOpened, bobJoined) = await KillOpenerWithDepositPendingAsync(duo, aliceAccount);
+            var retried = duo[0].WaitForAsync(DepositFailed, Duo.CommandTimeout);
             var resent = WaitUntilAsync(async () => await PendingFromAsync(aliceAccount) == 2);
             await Task.WhenAny(retried, resent);
             log.WriteLine(resent.IsCompleted ? "the restarted opener sent a second deposit" : "the restarted opener's second deposit failed before sending");
@@ -52,16 +40,7 @@ public sealed class FundingCrashTests(ChainFixture chain, ITestOutputHelper log)
             await chain.Node.RpcAsync("evm_setAutomine", true);
         }
 
-        await duo.LearnChannelAsync();
-        using var reader = PrivateKey.Parse(chain.Node.PrivateKeys[0]);
-        var onChain = await (await chain.ReaderAsync(reader)).GetChannelAsync(duo.Audit.ParamsOf(duo.Channel));
-        Assert.Equal(Funding, onChain.Held0);
-        Assert.Equal(Funding, onChain.Held1);
-
-        await duo[0].CommandAsync("pay 20 1 1000 2 7", Duo.CommandTimeout);
-        await duo[1].CommandAsync("pay 20 1 1000 2 8", Duo.CommandTimeout);
-        await duo.QuiesceAsync();
-        await duo.ShutdownAndAuditAsync();
+        await FundedOnceAndPayingAsync(duo);
     }
 
     /// <summary>
@@ -77,22 +56,10 @@ public sealed class FundingCrashTests(ChainFixture chain, ITestOutputHelper log)
         await using var duo = Duo.Create(chain, log, journaled: true);
         var aliceAccount = duo.TransactionAccount(0);
         var nonceBefore = await NonceAsync(aliceAccount);
-        duo.Start(0);
-        duo.Start(1);
-        var open = $"open {Funding} {Funding}";
         await chain.Node.RpcAsync("evm_setAutomine", false);
         try
         {
-            var bobJoined = duo[1].CommandAsync("wait-channel", TimeSpan.FromMinutes(3));
-            await duo[0].SendAsync(open);
-            await duo[0].WaitForAsync(l => l.Ev == "tx" && l.Str("op") == "deposit" && l.Str("phase") == "start", Duo.CommandTimeout);
-            await WaitUntilAsync(async () => await PendingFromAsync(aliceAccount) == 1);
-            await duo.KillAsync(0);
-
-            // Restarted before anything is mined: the deposit it asks for again is the journal's.
-            duo.Start(0);
-            var aliceOpened = duo[0].CommandAsync(open, TimeSpan.FromMinutes(3));
-            await duo[0].WaitForAsync(l => l.Ev == "tx" && l.Str("op") == "deposit" && l.Str("phase") == "start", Duo.CommandTimeout);
+            var (aliceOpened, bobJoined) = await KillOpenerWithDepositPendingAsync(duo, aliceAccount);
             Assert.Equal(1, await PendingFromAsync(aliceAccount));
 
             await chain.Node.RpcAsync("evm_setAutomine", true);
@@ -104,8 +71,39 @@ public sealed class FundingCrashTests(ChainFixture chain, ITestOutputHelper log)
             await chain.Node.RpcAsync("evm_setAutomine", true);
         }
 
-        Assert.DoesNotContain(duo.AllLines(0), l => l.Ev == "tx" && l.Str("op") == "deposit" && l.Str("phase") == "failed");
+        Assert.DoesNotContain(duo.AllLines(0), DepositFailed);
         Assert.Equal(nonceBefore + 1, await NonceAsync(aliceAccount));
+        await FundedOnceAndPayingAsync(duo);
+    }
+
+    private static bool DepositStarted(HostLine l) => l.Ev == "tx" && l.Str("op") == "deposit" && l.Str("phase") == "start";
+
+    private static bool DepositFailed(HostLine l) => l.Ev == "tx" && l.Str("op") == "deposit" && l.Str("phase") == "failed";
+
+    /// <summary>
+    /// With the chain not mining: starts both parties, kills Alice once her deposit is in the
+    /// mempool, restarts her from her file and asks her to open again; returns once the restarted
+    /// Alice has started her deposit, with her open command and Bob's wait still under way.
+    /// </summary>
+    private async Task<(Task<HostLine> AliceOpened, Task<HostLine> BobJoined)> KillOpenerWithDepositPendingAsync(Duo duo, EthAddress aliceAccount)
+    {
+        duo.Start(0);
+        duo.Start(1);
+        var bobJoined = duo[1].CommandAsync("wait-channel", TimeSpan.FromMinutes(3));
+        await duo[0].SendAsync(Open);
+        await duo[0].WaitForAsync(DepositStarted, Duo.CommandTimeout);
+        await WaitUntilAsync(async () => await PendingFromAsync(aliceAccount) == 1);
+        await duo.KillAsync(0);
+
+        duo.Start(0);
+        var aliceOpened = duo[0].CommandAsync(Open, TimeSpan.FromMinutes(3));
+        await duo[0].WaitForAsync(DepositStarted, Duo.CommandTimeout);
+        return (aliceOpened, bobJoined);
+    }
+
+    /// <summary>The adjudicator holds exactly the two fundings, and both parties get payments through.</summary>
+    private async Task FundedOnceAndPayingAsync(Duo duo)
+    {
         await duo.LearnChannelAsync();
         using var reader = PrivateKey.Parse(chain.Node.PrivateKeys[0]);
         var onChain = await (await chain.ReaderAsync(reader)).GetChannelAsync(duo.Audit.ParamsOf(duo.Channel));
