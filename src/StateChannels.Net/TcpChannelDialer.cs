@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -133,7 +132,7 @@ public sealed class TcpChannelDialer
             }
 
             var stream = new NetworkStream(socket, ownsSocket: true);
-            frames = new FrameReader(PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true, useZeroByteReads: true)), _options.TimeProvider, _options.MaxFrameSize);
+            frames = FrameReader.Over(stream, _options);
             EthAddress peer = await HandshakeProtocol.RunAsync(stream, frames, _signer, _domain, isDialer: true, expectedPeer, _options, cancellationToken).ConfigureAwait(false);
             var connection = new TcpMessageConnection(socket, stream, frames, peer, _options, _logger, onClosed: null);
             handedOver = true;

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -218,7 +217,7 @@ public sealed class TcpChannelListener : IAsyncDisposable
     {
         socket.NoDelay = true;
         var stream = new NetworkStream(socket, ownsSocket: true);
-        var frames = new FrameReader(PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true, useZeroByteReads: true)), _options.TimeProvider, _options.MaxFrameSize);
+        var frames = FrameReader.Over(stream, _options);
         bool handedOver = false;
         try
         {

@@ -27,6 +27,14 @@ internal sealed class FrameReader
     }
 
     /// <summary>
+    /// Reads frames from a connection's stream (left open: the connection owns it). The pipe waits
+    /// for data with a zero-byte read and rents its buffer only once bytes are there, so an idle
+    /// connection holds no receive buffer.
+    /// </summary>
+    public static FrameReader Over(Stream stream, TcpTransportOptions options) =>
+        new(PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true, useZeroByteReads: true)), options.TimeProvider, options.MaxFrameSize);
+
+    /// <summary>
     /// Whether the handshake is over. Before it, only hello, auth and close frames are accepted, so an
     /// unauthenticated peer cannot make us buffer a data-sized frame.
     /// </summary>
