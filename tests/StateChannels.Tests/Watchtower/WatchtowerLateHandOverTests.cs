@@ -94,6 +94,31 @@ public sealed class WatchtowerLateHandOverTests : IAsyncLifetime
         await ConcludesToAsync(1_150);
     }
 
+    /// <summary>
+    /// (b) again, with the higher version arriving while the tower's look at the first one is under
+    /// way (and reads a lagging node): the look must not clear the mark the new version set.
+    /// </summary>
+    [Fact]
+    public async Task Submit_HigherVersionDuringTheLookAtTheFirst_LookedAtAgainAndRefutesWithIt()
+    {
+        await Mallory.RegisterAsync(_params, State(1, 1_000));
+        await LetTheTowerPassAsync(_chain.BlockNumber);
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _views.HoldViews = hold.Task;
+        Volatile.Write(ref _views.LaggingViews, 1);
+        var reads = _views.ViewReads;
+        Assert.True((await _tower.SubmitAsync(_alice.Address, _params, State(1, 1_000))).Accepted);
+        await WaitUntilAsync(() => Task.FromResult(_views.ViewReads > reads)); // the look at version 1 is reading
+
+        Assert.True((await _tower.SubmitAsync(_alice.Address, _params, State(5, 1_150))).Accepted);
+        _views.HoldViews = null;
+        hold.SetResult();
+
+        await WaitUntilAsync(async () => (await Mallory.GetChannelAsync(_params)).RegisteredVersion == 5);
+        Assert.True(Volatile.Read(ref _views.LaggingViews) <= 0);
+        await ConcludesToAsync(1_150);
+    }
+
     /// <summary>(d) The chain cannot be reached when the state arrives: it is still accepted durably, and looked at again until a look succeeds.</summary>
     [Fact]
     public async Task Submit_WhileTheChainIsUnreachable_AcceptedDurablyAndRefutedOnceTheChainAnswers()
