@@ -22,7 +22,7 @@ public sealed class WatchtowerLateHandOverTests : IAsyncLifetime
     private readonly CountingAdjudicator _views;
     private readonly CountingEventSource _polls;
     private readonly ChannelParams _params;
-    private readonly CancellationTokenSource _stop = new();
+    private CancellationTokenSource _stop = new();
     private WatchtowerService _tower = null!;
     private Task _run = Task.CompletedTask;
 
@@ -42,10 +42,14 @@ public sealed class WatchtowerLateHandOverTests : IAsyncLifetime
     {
         await _chain.For(_alice.Address).DepositAsync(_params, 0, 0, 1_000);
         await Mallory.DepositAsync(_params, 1, 0, 1_000);
-        _tower = await WatchtowerService.CreateAsync(
-            new WatchtowerOptions { ChainPollInterval = TimeSpan.FromMilliseconds(5) }, _towerStore, _views, _polls, TimeProvider.System);
+        _tower = await NewTowerAsync();
         _run = _tower.RunAsync(_stop.Token);
     }
+
+    // ReorgDepth 1: a restarted tower re-reads only its cursor's block, so a registration a few
+    // blocks behind the cursor is seen again only by the start-up look at every channel.
+    private Task<WatchtowerService> NewTowerAsync() => WatchtowerService.CreateAsync(
+        new WatchtowerOptions { ChainPollInterval = TimeSpan.FromMilliseconds(5), ReorgDepth = 1 }, _towerStore, _views, _polls, TimeProvider.System);
 
     public async Task DisposeAsync()
     {
@@ -138,6 +142,32 @@ public sealed class WatchtowerLateHandOverTests : IAsyncLifetime
 
         _chain.FailEventReads = false;
         Volatile.Write(ref _views.FailViews, 0);
+        await WaitUntilAsync(async () => (await Mallory.GetChannelAsync(_params)).RegisteredVersion == 100);
+        await ConcludesToAsync(1_200);
+    }
+
+    /// <summary>
+    /// (c) The tower accepted Alice's state after its cursor passed Mallory's registration and
+    /// stopped (a crash) before any look: the mark died with it. Restarted on its store, its cursor
+    /// is past the event, so only the start-up look at every held channel can refute.
+    /// </summary>
+    [Fact]
+    public async Task Restart_AfterAcceptingALateHandOverItNeverLookedAt_StartUpLookRefutes()
+    {
+        await Mallory.RegisterAsync(_params, State(0, 1_000));
+        var other = new ChannelParams(_alice.Address, _mallory.Address, EthAddress.Zero, 3600UL, Hash32.CreateRandom(), 1_000, 1_000);
+        await Mallory.DepositAsync(other, 1, 0, 1); // two more blocks: the registration is beyond the re-read window
+        await Mallory.DepositAsync(other, 1, 1, 1);
+        await LetTheTowerPassAsync(_chain.BlockNumber);
+        await _stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _run.WaitAsync(Limit));
+        Assert.True((await _tower.SubmitAsync(_alice.Address, _params, State(100, 1_200))).Accepted);
+
+        _stop.Dispose();
+        _stop = new CancellationTokenSource();
+        _tower = await NewTowerAsync();
+        _run = _tower.RunAsync(_stop.Token);
+
         await WaitUntilAsync(async () => (await Mallory.GetChannelAsync(_params)).RegisteredVersion == 100);
         await ConcludesToAsync(1_200);
     }
