@@ -143,25 +143,16 @@ public partial class WatchtowerService
             _events.Publish(new DisputeSeen(record.Id, registered));
         }
 
-        try
+        switch (await DisputeStep.RunAsync(_adjudicator, record.Params, latest, registered, cancellationToken).ConfigureAwait(false))
         {
-            if (latest.State.Version > registered)
-            {
-                await _adjudicator.RegisterAsync(record.Params, latest, cancellationToken).ConfigureAwait(false);
+            case DisputeOutcome.Refuted:
                 Log.TowerRefuted(_logger, record.Id, registered, latest.State.Version);
                 _events.Publish(new DisputeRefuted(record.Id, registered, latest.State.Version));
-            }
-            else
-            {
-                await _adjudicator.ConcludeAsync(record.Params, cancellationToken).ConfigureAwait(false);
+                break;
+            case DisputeOutcome.Concluded:
                 await MoveAsync(entry, ChannelPhase.Closed, cancellationToken).ConfigureAwait(false);
                 _events.Publish(new ChannelClosed(record.Id, registered));
-            }
-        }
-        catch (StateChannelException e) when (e.Code == ErrorCode.TransactionFailed)
-        {
-            // Refused: before the deadline (conclude), after it (refute), or a competing
-            // transaction won. The next look sees the new situation.
+                break;
         }
     }
 
