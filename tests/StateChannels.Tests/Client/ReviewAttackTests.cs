@@ -56,4 +56,79 @@ public sealed class ReviewAttackTests
         Assert.True(answer is RejectUpdate, $"Bob signed a payment above a final state he co-signed; he counts {bobThinks}, the chain paid him {paidToBob}");
         Assert.Equal(bobThinks, paidToBob);
     }
+
+    /// <summary>
+    /// Mallory opens 100/100, confirms version 0 and never deposits; Bob deposits his 100. At the
+    /// funding timeout Bob moves to Aborted and sends one registration of version 0 (the refund).
+    /// If that one transaction fails (a flaky RPC node; equally a crash between the Aborted write
+    /// and the send), nothing ever sends it again: the watcher acts on an Aborted channel only when
+    /// the chain already shows a registration, so Bob's 100 stay in the contract indefinitely.
+    /// </summary>
+    [Fact]
+    public async Task Aborted_RefundRegistrationFailsOnce_NeverRetried_DepositLocked()
+    {
+        var blockTime = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var chain = new SimulatedChain(new Eip712Domain(31337, EthAddress.Parse("0x5FbDB2315678afecb367f032d93F642f64180aa3")), blockTime);
+        var mallory = PrivateKey.Create();
+        var options = Options();
+        options.FundingTimeout = TimeSpan.FromSeconds(1);
+        await using var bob = await Party.CreateAsync("bob", chain, options: options, clientTime: TimeProvider.System);
+        var pair = InMemoryTransport.CreatePair(mallory.Address, bob.Address);
+        bob.Serve(pair.Second);
+        var wire = pair.First;
+        Signature Sign(ChannelState s) => mallory.Sign(Eip712.HashState(chain.Domain, s));
+        OnChainChannel View(ChannelParams p) => chain.For(mallory.Address).GetChannelAsync(p).AsTask().Result;
+
+        var p = new ChannelParams(mallory.Address, bob.Address, EthAddress.Zero, 3600UL, Hash32.CreateRandom(), 100, 100);
+        var id = Eip712.ComputeChannelId(chain.Domain, p);
+        await SendAsync(wire, new OpenRequest(p, chain.Domain));
+        var v0 = ChannelState.Opening(id, p);
+        await SendAsync(wire, new ProposeUpdate(v0, 0));
+        await ReceiveAsync<AcceptUpdate>(wire);
+        await SendAsync(wire, new ConfirmUpdate(id, 0, Sign(v0)));
+        await RawPeer.WaitUntilAsync(() => View(p).Held1 == 100);
+
+        // The next transaction is Bob's refund registration: the node fails it once.
+        chain.FailNextTransaction = new StateChannelException(ErrorCode.ChainRpcFailure, "simulated node failure");
+        await RawPeer.WaitUntilAsync(() => bob.Client.GetChannel(id).Phase == ChannelPhase.Aborted);
+        await RawPeer.WaitUntilAsync(() => chain.FailNextTransaction is null);
+
+        // Bob keeps his watcher running (both the event-driven catch-up and its polls) well past the
+        // challenge period: his deposit must come back.
+        using var stop = new CancellationTokenSource();
+        var watcher = bob.Client.RunWatcherAsync(stop.Token);
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (DateTime.UtcNow < until && View(p).RegisteredVersion is null && !View(p).Concluded)
+        {
+            await Task.Delay(20);
+        }
+
+        blockTime.Advance(TimeSpan.FromHours(2));
+        until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (DateTime.UtcNow < until && chain.BalanceOf(bob.Address, EthAddress.Zero) != new Amount(100))
+        {
+            await Task.Delay(20);
+        }
+
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watcher);
+        Assert.True(View(p).RegisteredVersion is not null || View(p).Concluded, "nobody ever registered the refund: Bob's deposit stays locked");
+        Assert.Equal(new Amount(100), chain.BalanceOf(bob.Address, EthAddress.Zero));
+    }
+
+    private static async Task<T> ReceiveAsync<T>(InMemoryConnection wire)
+        where T : ProtocolMessage
+    {
+        using var cts = new CancellationTokenSource(Limit);
+        while (true)
+        {
+            var frame = await wire.ReceiveAsync(cts.Token) ?? throw new InvalidOperationException("connection closed");
+            if (MessageCodec.Decode(frame.Span) is T t)
+            {
+                return t;
+            }
+        }
+    }
+
+    private static Task SendAsync(InMemoryConnection wire, ProtocolMessage m) => wire.SendAsync(MessageCodec.Encode(m)).AsTask();
 }
