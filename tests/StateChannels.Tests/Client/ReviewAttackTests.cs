@@ -116,6 +116,48 @@ public sealed class ReviewAttackTests
         Assert.Equal(new Amount(100), chain.BalanceOf(bob.Address, EthAddress.Zero));
     }
 
+    /// <summary>
+    /// Goal 4 (a payment that never completes and never fails): Mallory answers every proposal of
+    /// Bob's with a fake Reject(FallenBehind) and reconnects when the G8 timer drops the connection
+    /// (as any transport with automatic reconnect does). The G8 fix only drops the connection; the
+    /// reestablish re-queues the payment and Bob proposes it again, forever: PayAsync has no
+    /// deadline of its own, and since the payment is in flight almost all the time, cancelling it
+    /// does not withdraw it either.
+    /// </summary>
+    [Fact]
+    public async Task FakeFallenBehindEveryTime_PaymentNeverCompletesNorFails()
+    {
+        var options = Options();
+        options.UpdateTimeout = TimeSpan.FromMilliseconds(500);
+        await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), options);
+        var v1 = peer.Bob.Latest!;
+        var pay = peer.Bob.PayAsync(5);
+
+        var wire = peer.Wire;
+        for (var round = 0; round < 6; round++)
+        {
+            var propose = await ReceiveAsync<ProposeUpdate>(wire);
+            await SendAsync(wire, new RejectUpdate(peer.Id, propose.State.Version, ErrorCode.FallenBehind, "behind"));
+
+            // Bob hangs up after UpdateTimeout; Mallory (or Bob's reconnect policy) dials again.
+            using (var cts = new CancellationTokenSource(Limit))
+            {
+                while (await wire.ReceiveAsync(cts.Token) is not null)
+                {
+                }
+            }
+
+            var pair = InMemoryTransport.CreatePair(peer.Alice.Address, peer.BobParty.Address);
+            peer.BobParty.Serve(pair.Second);
+            wire = pair.First;
+            await ReceiveAsync<Reestablish>(wire);
+            await SendAsync(wire, new Reestablish(peer.Id, v1, null, null));
+        }
+
+        // Six update timeouts later the payment has neither completed nor failed.
+        Assert.True(pay.IsCompleted, $"after 6 rounds ({6 * options.UpdateTimeout}) PayAsync is still pending, with no failure and no deadline");
+    }
+
     private static async Task<T> ReceiveAsync<T>(InMemoryConnection wire)
         where T : ProtocolMessage
     {
