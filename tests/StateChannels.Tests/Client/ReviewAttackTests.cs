@@ -158,6 +158,158 @@ public sealed class ReviewAttackTests
         Assert.True(pay.IsCompleted, $"after 6 rounds ({6 * options.UpdateTimeout}) PayAsync is still pending, with no failure and no deadline");
     }
 
+    /// <summary>
+    /// Goal 2 (lock funds longer than the funding timeout): the funding deadline is recomputed at
+    /// every start from the record's <c>UpdatedAt</c>, and Mallory can make Bob write his record
+    /// whenever she likes: a reestablish carrying a pending state she signed at Bob's next version
+    /// makes him store <c>PeerSignedVersion</c>. Mallory never deposits; Bob restarts now and then (a
+    /// mobile wallet, a deploy, a crash loop); before each restart Mallory reconnects once. Bob's
+    /// funding never times out, so his deposit is never refunded. (The deadline is fixed when the
+    /// funding task starts, from the last write: restarts closer together than half the timeout suffice.)
+    /// </summary>
+    [Fact]
+    public async Task Funding_PeerTouchesRecordBeforeEachRestart_FundingTimeoutNeverFires_DepositLocked()
+    {
+        var chain = new SimulatedChain(new Eip712Domain(31337, EthAddress.Parse("0x5FbDB2315678afecb367f032d93F642f64180aa3")));
+        var mallory = PrivateKey.Create();
+        var bobKey = PrivateKey.Create();
+        var store = new InMemoryChannelStore();
+        var options = Options();
+        options.FundingTimeout = TimeSpan.FromSeconds(3);
+        Signature Sign(ChannelState s) => mallory.Sign(Eip712.HashState(chain.Domain, s));
+        OnChainChannel View(ChannelParams p) => chain.For(mallory.Address).GetChannelAsync(p).AsTask().Result;
+
+        var life = new Life();
+        var bob = await Party.CreateAsync("bob", chain, new MortalStore(store, life), options, clientTime: TimeProvider.System, keyOf: bobKey, adjudicator: new MortalAdjudicator(chain.For(bobKey.Address), life));
+        var pair = InMemoryTransport.CreatePair(mallory.Address, bob.Address);
+        bob.Serve(pair.Second);
+        var wire = pair.First;
+        var p = new ChannelParams(mallory.Address, bob.Address, EthAddress.Zero, 3600UL, Hash32.CreateRandom(), 100, 100);
+        var id = Eip712.ComputeChannelId(chain.Domain, p);
+        await SendAsync(wire, new OpenRequest(p, chain.Domain));
+        var v0 = ChannelState.Opening(id, p);
+        await SendAsync(wire, new ProposeUpdate(v0, 0));
+        var accept = await ReceiveAsync<AcceptUpdate>(wire);
+        await SendAsync(wire, new ConfirmUpdate(id, 0, Sign(v0)));
+        var fullV0 = new SignedState(v0, Sign(v0), accept.Signature);
+        await RawPeer.WaitUntilAsync(() => View(p).Held1 == 100);
+        var started = DateTime.UtcNow;
+
+        var aborted = false;
+        var where = "";
+        try
+        {
+            for (ulong k = 1; k <= 7; k++)
+            {
+                // Bob restarts; Mallory reconnects with a pending state at Bob's next version.
+                life.Dead = true; // the process dies: its tasks write nothing and send nothing any more
+                await bob.DisposeAsync();
+                life = new Life();
+                bob = await Party.CreateAsync("bob", chain, new MortalStore(store, life), options, clientTime: TimeProvider.System, keyOf: bobKey, adjudicator: new MortalAdjudicator(chain.For(bobKey.Address), life));
+                pair = InMemoryTransport.CreatePair(mallory.Address, bob.Address);
+                bob.Serve(pair.Second);
+                wire = pair.First;
+                await ReceiveAsync<Reestablish>(wire);
+                var pending = v0 with { Version = k };
+                await SendAsync(wire, new Reestablish(id, fullV0, pending, Sign(pending)));
+                var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+                while ((await store.GetChannelAsync(id))!.PeerSignedVersion != k && DateTime.UtcNow < until)
+                {
+                    await Task.Delay(5);
+                }
+
+                var rec = (await store.GetChannelAsync(id))!;
+                Assert.True(rec.PeerSignedVersion == k, $"round {k}: psv={rec.PeerSignedVersion} phase={rec.Phase} lastSigned={rec.LastSigned?.State.Version}");
+                await Task.Delay(TimeSpan.FromSeconds(1)); // restarts a second apart: well inside the funding timeout
+                if (!aborted && (bob.Client.GetChannel(id).Phase != ChannelPhase.Funding || View(p).RegisteredVersion is not null))
+                {
+                    aborted = true;
+                    where = $"round {k}, {(DateTime.UtcNow - started).TotalSeconds:F1} s: {bob.Client.GetChannel(id).Phase}, updatedAt {((await store.GetChannelAsync(id))!.UpdatedAt - started).TotalSeconds:F1}";
+                }
+            }
+        }
+        finally
+        {
+            life.Dead = true;
+            await bob.DisposeAsync();
+        }
+
+        var elapsed = DateTime.UtcNow - started;
+        Assert.True(aborted, $"{elapsed.TotalSeconds:F1} s after both signed version 0 (funding timeout {options.FundingTimeout.TotalSeconds} s) Bob is still in Funding and nothing is registered: his deposit is locked");
+    }
+
+    /// <summary>One process lifetime of a party: once dead, its store and chain ports refuse everything (tasks left behind do nothing).</summary>
+    private sealed class Life
+    {
+        public volatile bool Dead;
+
+        public void EnsureAlive()
+        {
+            if (Dead)
+            {
+                throw new StateChannelException(ErrorCode.StorageFailure, "the process is dead");
+            }
+        }
+    }
+
+    private sealed class MortalStore(IChannelStore inner, Life life) : DelegatingStore(inner)
+    {
+        public override ValueTask WriteAsync(StoreBatch batch, CancellationToken cancellationToken = default)
+        {
+            life.EnsureAlive();
+            return Inner.WriteAsync(batch, cancellationToken);
+        }
+    }
+
+    private sealed class MortalAdjudicator(IAdjudicator inner, Life life) : IAdjudicator
+    {
+        public Eip712Domain Domain => inner.Domain;
+
+        public ValueTask DepositAsync(ChannelParams channel, int index, Amount expectedHeld, Amount amount, CancellationToken cancellationToken = default)
+        {
+            Alive();
+            return inner.DepositAsync(channel, index, expectedHeld, amount, cancellationToken);
+        }
+
+        public ValueTask<OnChainChannel> GetChannelAsync(ChannelParams channel, CancellationToken cancellationToken = default)
+        {
+            Alive();
+            return inner.GetChannelAsync(channel, cancellationToken);
+        }
+
+        public ValueTask CloseAsync(ChannelParams channel, SignedState finalState, CancellationToken cancellationToken = default)
+        {
+            Alive();
+            return inner.CloseAsync(channel, finalState, cancellationToken);
+        }
+
+        public ValueTask RegisterAsync(ChannelParams channel, SignedState state, CancellationToken cancellationToken = default)
+        {
+            Alive();
+            return inner.RegisterAsync(channel, state, cancellationToken);
+        }
+
+        public ValueTask ConcludeAsync(ChannelParams channel, CancellationToken cancellationToken = default)
+        {
+            Alive();
+            return inner.ConcludeAsync(channel, cancellationToken);
+        }
+
+        public ValueTask WithdrawAsync(EthAddress asset, CancellationToken cancellationToken = default)
+        {
+            Alive();
+            return inner.WithdrawAsync(asset, cancellationToken);
+        }
+
+        private void Alive()
+        {
+            if (life.Dead)
+            {
+                throw new StateChannelException(ErrorCode.ChainRpcFailure, "the process is dead");
+            }
+        }
+    }
+
     private static async Task<T> ReceiveAsync<T>(InMemoryConnection wire)
         where T : ProtocolMessage
     {
