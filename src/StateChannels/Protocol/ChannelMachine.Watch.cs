@@ -45,6 +45,7 @@ internal sealed partial class ChannelMachine
             else
             {
                 await SubmitForgottenCloseAsync(cancellationToken).ConfigureAwait(false);
+                await RefundAsync(cancellationToken).ConfigureAwait(false); // an Aborted channel whose refund never started
             }
 
             return;
@@ -118,5 +119,5 @@ internal sealed partial class ChannelMachine
     private bool FinalStateDue(ChannelRecord record, DateTimeOffset now) =>
         record.Phase == ChannelPhase.Closing
         && record.Latest is { State.IsFinal: true }
-        && now - record.UpdatedAt >= _engine.Options.CloseSubmitDelay;
+        && now - record.PhaseStart >= _engine.Options.CloseSubmitDelay;
 }

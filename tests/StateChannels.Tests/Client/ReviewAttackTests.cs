@@ -138,6 +138,10 @@ public sealed class ReviewAttackTests
         {
             var propose = await ReceiveAsync<ProposeUpdate>(wire);
             await SendAsync(wire, new RejectUpdate(peer.Id, propose.State.Version, ErrorCode.FallenBehind, "behind"));
+            if (await Task.WhenAny(pay, Task.Delay(options.UpdateTimeout * 2)) == pay)
+            {
+                break; // the payment ended: failed, typed (asserted below)
+            }
 
             // Bob hangs up after UpdateTimeout; Mallory (or Bob's reconnect policy) dials again.
             using (var cts = new CancellationTokenSource(Limit))
@@ -156,6 +160,8 @@ public sealed class ReviewAttackTests
 
         // Six update timeouts later the payment has neither completed nor failed.
         Assert.True(pay.IsCompleted, $"after 6 rounds ({6 * options.UpdateTimeout}) PayAsync is still pending, with no failure and no deadline");
+        var failed = await Assert.ThrowsAsync<StateChannelException>(() => pay);
+        Assert.Equal(ErrorCode.PeerRejected, failed.Code);
     }
 
     /// <summary>
