@@ -146,14 +146,18 @@ public sealed class SimulatedChain
         Require(index is 0 or 1, "InvalidParticipant");
         var e = GetOrAdd(p);
         Require(!e.Concluded, "ChannelConcluded");
-        Require((index == 0 ? e.Held0 : e.Held1) == expectedHeld, "UnexpectedHeld");
+        // A top-up, as on chain: credit min(amount, expectedHeld + amount - held), nothing when the
+        // participant already holds that much (the rest goes back to the sender; wallets are not debited here).
+        var held = index == 0 ? e.Held0 : e.Held1;
+        var since = held > expectedHeld ? held - expectedHeld : Amount.Zero;
+        var credit = amount > since ? amount - since : Amount.Zero;
         if (index == 0)
         {
-            e.Held0 += amount;
+            e.Held0 += credit;
         }
         else
         {
-            e.Held1 += amount;
+            e.Held1 += credit;
         }
 
         Emit(AdjudicatorEventKind.Deposited, e.Id);
