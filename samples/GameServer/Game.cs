@@ -28,6 +28,7 @@ internal sealed class Game(GameSettings settings, TextWriter output)
         ChainPollInterval = TimeSpan.FromMilliseconds(50),
         UpdateTimeout = TimeSpan.FromSeconds(30),
         ChallengeDuration = TimeSpan.FromMinutes(10),
+        MinChallengeDuration = TimeSpan.FromMinutes(10), // a local demo chain; the default floor is 1 hour
     };
 
     /// <summary>Runs the game; returns the exit code (0: the balances check out, 1: they do not).</summary>

@@ -21,7 +21,7 @@ try
         return 0;
     }
 
-    _ = (settings.Rpc, settings.Peer, settings.Challenge, settings.MaxAccept); // validate now, not mid-session
+    _ = (settings.Rpc, settings.Peer, settings.Challenge, settings.MinChallenge, settings.MaxAccept); // validate now, not mid-session
     if (settings.Deploy)
     {
         return await DeployAsync(settings);

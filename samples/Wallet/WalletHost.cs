@@ -86,6 +86,7 @@ internal sealed partial class WalletHost : IAsyncDisposable
         var options = new StateChannelClientOptions
         {
             ChallengeDuration = settings.Challenge,
+            MinChallengeDuration = settings.MinChallenge, // a peer's channel with a shorter one is refused
             MaxAcceptedFunding = settings.MaxAccept,
             ChainPollInterval = TimeSpan.FromMilliseconds(250),
         };

@@ -29,6 +29,8 @@ internal sealed class WalletSettings
           --connect <ip:port>     dial the peer there (same as the connect command)
           --peer <address>        the peer's channel address (checked when dialling)
           --challenge <seconds>   challenge duration of channels we open (default 3600)
+          --min-challenge <s>     shortest challenge duration we accept from the peer
+                                  (default 3600, or --challenge if that is shorter)
           --max-accept <amount>   most we deposit into a channel the peer opens (default 1eth)
           --no-watch              do not start the watcher (it refutes stale states on chain)
           --demo-cheats           enable cheat-register (demo only: it tries to steal)
@@ -71,6 +73,10 @@ internal sealed class WalletSettings
         Get("challenge") is { } text
             ? uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var s) && s > 0 ? s : throw new ArgumentException("--challenge: positive seconds")
             : 3600);
+
+    public TimeSpan MinChallenge => Get("min-challenge") is { } text
+        ? TimeSpan.FromSeconds(uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var s) && s > 0 ? s : throw new ArgumentException("--min-challenge: positive seconds"))
+        : TimeSpan.FromSeconds(Math.Min(3600, Challenge.TotalSeconds));
 
     public Amount MaxAccept => AmountText.Parse(Get("max-accept") ?? "1eth");
 

@@ -31,11 +31,11 @@ public sealed class EthereumAdjudicatorTests(AnvilFixture fx, ITestOutputHelper 
         var half = await funder0.GetChannelAsync(channel);
         Assert.Equal(channel.Funding0, half.Held0);
         Assert.Equal(Amount.Zero, half.Held1);
-        Assert.False(half.IsFunded(channel));
+        Assert.False(half.IsUsable(channel));
 
         await funder1.DepositAsync(channel, 1, Amount.Zero, channel.Funding1);
         var funded = await funder1.GetChannelAsync(channel);
-        Assert.True(funded.IsFunded(channel));
+        Assert.True(funded.IsUsable(channel));
         Assert.Null(funded.RegisteredVersion);
         Assert.Null(funded.Deadline);
         Assert.False(funded.Concluded);
@@ -73,7 +73,7 @@ public sealed class EthereumAdjudicatorTests(AnvilFixture fx, ITestOutputHelper 
         var view = await funder0.GetChannelAsync(channel);
         Assert.Equal(new Amount(500), view.Held0);
         Assert.Equal(new Amount(300), view.Held1);
-        Assert.True(view.IsFunded(channel));
+        Assert.True(view.IsUsable(channel));
         output.WriteLine($"gas: approve {fx.LastGas("ERC20.approve")}, deposit ERC-20 {fx.LastGas("Adjudicator.deposit")}");
 
         var id = Eip712.ComputeChannelId(fx.Domain, channel);

@@ -104,7 +104,7 @@ public sealed class WalletSignatureTests(AnvilFixture fx, ITestOutputHelper outp
         }
 
         var view = await aliceChain.GetChannelAsync(channel);
-        Assert.True(view.IsFunded(channel));
+        Assert.True(view.IsUsable(channel));
         Assert.Equal(Amount.FromWei(Funding0), view.Held0);
         Assert.Equal(Amount.FromWei(Funding1), view.Held1);
         return (channel, alice, bob);

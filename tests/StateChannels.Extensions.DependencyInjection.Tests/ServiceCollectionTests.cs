@@ -172,10 +172,10 @@ public sealed class ServiceCollectionTests
     public async Task AddStateChannels_Configure_OptionsReachTheContainerAndTheClient()
     {
         var services = new ServiceCollection();
-        AddWithPorts(services, o => o.ChallengeDuration = TimeSpan.FromMinutes(7));
+        AddWithPorts(services, o => o.ChallengeDuration = TimeSpan.FromHours(7));
         await using var provider = services.BuildServiceProvider();
 
-        Assert.Equal(TimeSpan.FromMinutes(7), provider.GetRequiredService<IOptions<StateChannelClientOptions>>().Value.ChallengeDuration);
+        Assert.Equal(TimeSpan.FromHours(7), provider.GetRequiredService<IOptions<StateChannelClientOptions>>().Value.ChallengeDuration);
     }
 
     [Fact]

@@ -72,7 +72,7 @@ public sealed class WalletRecoveryTests : IAsyncLifetime
         var (alice, aliceStart) = await WalletDriver.StartAsync([.. Common("alice"), "--listen", "127.0.0.1:0", "--challenge", "3"], _anvil.PrivateKeys[1]);
         await using var aliceOwner = alice;
         var endpoint = (await alice.WaitAsync("ok listen", 0))["endpoint"];
-        var (bob, _) = await WalletDriver.StartAsync([.. Common("bob"), "--connect", endpoint, "--peer", aliceStart["address"]], _anvil.PrivateKeys[2]);
+        var (bob, _) = await WalletDriver.StartAsync([.. Common("bob"), "--connect", endpoint, "--peer", aliceStart["address"], "--min-challenge", "3"], _anvil.PrivateKeys[2]);
         await using var bobOwner = bob;
         var bobFunded = bob.Mark;
         await alice.SendAsync($"open {OneEth} {OneEth}");

@@ -9,6 +9,18 @@ namespace StateChannels;
 public sealed record OnChainChannel(
     Amount Held0, Amount Held1, ulong? RegisteredVersion, DateTimeOffset? Deadline, bool Concluded)
 {
-    /// <summary>Whether both participants deposited at least their funding.</summary>
-    public bool IsFunded(ChannelParams channel) => Held0 >= channel.Funding0 && Held1 >= channel.Funding1;
+    /// <summary>
+    /// Whether a state is registered or the channel is concluded: the channel is settling on chain
+    /// and can never carry payments again, whatever its deposits.
+    /// </summary>
+    public bool IsSettling => Concluded || RegisteredVersion is not null;
+
+    /// <summary>
+    /// The one rule for "usable" (THREATS G1): a channel may become Active, and make or accept
+    /// payments, only if both participants deposited at least their funding and the chain shows no
+    /// registration and no conclusion. Deposits alone are not enough: a peer that registers version
+    /// 0 before we activate could otherwise take back, after its deadline, every payment made on top.
+    /// </summary>
+    public bool IsUsable(ChannelParams channel) =>
+        !IsSettling && Held0 >= channel.Funding0 && Held1 >= channel.Funding1;
 }

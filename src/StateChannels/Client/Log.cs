@@ -26,7 +26,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "channel {ChannelId}: watcher failed ({Code}): {Reason}")]
     public static partial void WatchFailed(ILogger logger, ChannelId channelId, ErrorCode code, string reason);
 
-    [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "channel {ChannelId}: our deposit reverted ({Reason}); waiting for both deposits until the funding timeout")]
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "channel {ChannelId}: our deposit reverted ({Reason}); reading the chain again (deposits are bounded by MaxDepositAttempts, the wait by the funding timeout)")]
     public static partial void DepositReverted(ILogger logger, ChannelId channelId, string reason);
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "channel {ChannelId}: funding timed out and the refund could not be started ({Code}): {Reason}; ForceCloseAsync retries it")]
@@ -34,6 +34,9 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1011, Level = LogLevel.Critical, Message = "channel {ChannelId}: another instance signs with our key (version {Version}: {Detail}); this client signs nothing more")]
     public static partial void KeyInUse(ILogger logger, ChannelId channelId, ulong version, string detail);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "channel {ChannelId}: the chain shows it settling (registered version {Version}, concluded {Concluded}) before it was usable; it will never carry payments")]
+    public static partial void SettlingBeforeUse(ILogger logger, ChannelId channelId, ulong? version, bool concluded);
 
     [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "dropping connection to {Peer}: {Reason}")]
     public static partial void DroppingConnection(ILogger logger, EthAddress peer, string reason);

@@ -73,8 +73,9 @@ public partial class StateChannelClient
             Log.ChainPollFailed(_engine.Logger, e.Code, e.Message);
         }
 
-        // A dispute needs a look after its deadline, which no event announces.
-        var due = _channels.Values.Where(m => m.Record.Phase == ChannelPhase.Disputed || _retry.ContainsKey(m.Id)).ToList();
+        // A dispute needs a look after its deadline, and a forgotten close after its delay: no event announces either.
+        var now = _engine.Time.GetUtcNow();
+        var due = _channels.Values.Where(m => m.NeedsPolling(now) || _retry.ContainsKey(m.Id)).ToList();
         await WatchAsync(due, cancellationToken).ConfigureAwait(false);
     }
 

@@ -298,6 +298,28 @@ public partial class StateChannelClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Why we refuse a channel the peer opens with these params, or null: every value the opener
+    /// chooses is bounded by an option of ours (THREATS G3). A 1-second challenge would let the
+    /// opener register and conclude an old state before any watcher reacts; a year-long one locks
+    /// our deposit for a year.
+    /// </summary>
+    internal static string? OpenRefusal(ChannelParams p, StateChannelClientOptions options)
+    {
+        if (p.ChallengeDuration < options.MinChallengeDuration || p.ChallengeDuration > options.MaxChallengeDuration)
+        {
+            return $"challenge duration {p.ChallengeDurationSeconds} s is outside what we accept "
+                + $"({(ulong)options.MinChallengeDuration.TotalSeconds}-{(ulong)options.MaxChallengeDuration.TotalSeconds} s)";
+        }
+
+        if (p.Funding1 > options.MaxAcceptedFunding)
+        {
+            return $"we fund at most {options.MaxAcceptedFunding}";
+        }
+
+        return p.Funding0 > options.MaxPeerFunding ? $"we accept an opener's funding of at most {options.MaxPeerFunding}" : null;
+    }
+
     private async Task HandleOpenRequestAsync(PeerSession session, OpenRequest open)
     {
         var p = open.Params;
@@ -320,9 +342,9 @@ public partial class StateChannelClient : IAsyncDisposable
         {
             refusal = "asset not accepted";
         }
-        else if (p.Funding1 > _engine.Options.MaxAcceptedFunding)
+        else if (OpenRefusal(p, _engine.Options) is { } bounds)
         {
-            refusal = $"we fund at most {_engine.Options.MaxAcceptedFunding}";
+            refusal = bounds;
         }
         else if (_channels.ContainsKey(id))
         {

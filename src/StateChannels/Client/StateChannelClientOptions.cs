@@ -17,8 +17,42 @@ public class StateChannelClientOptions
     /// <summary>How often the chain is polled while waiting for deposits or a deadline. Default 1 s.</summary>
     public TimeSpan ChainPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Challenge duration of channels we open. Default 1 hour.</summary>
+    /// <summary>Challenge duration of channels we open. Default 1 hour; must lie within [<see cref="MinChallengeDuration"/>, <see cref="MaxChallengeDuration"/>].</summary>
     public TimeSpan ChallengeDuration { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// The shortest challenge duration we accept in a channel the peer opens (and use ourselves).
+    /// It must cover everything between the peer's registration and our refute being mined: the
+    /// confirmation depth times the block time, a <see cref="ChainPollInterval"/>, a stale-node
+    /// alarm (<see cref="StaleChainThreshold"/>) and the inclusion time of our transaction with fee
+    /// bumps, plus the time we may be offline without a watchtower (README, security model).
+    /// Default 1 hour; at least 4 × <see cref="ChainPollInterval"/>.
+    /// </summary>
+    public TimeSpan MinChallengeDuration { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// The longest challenge duration we accept: a dispute can lock our deposit this long after a
+    /// registration. Default 7 days.
+    /// </summary>
+    public TimeSpan MaxChallengeDuration { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// The most the opener of a channel with us may deposit itself (its funding in its proposal).
+    /// Default <see cref="ChannelParams.FundingLimit"/>: any amount the adjudicator accepts (below 2^120).
+    /// Lower it to cap what one channel may carry.
+    /// </summary>
+    public Amount MaxPeerFunding { get; set; } = ChannelParams.FundingLimit;
+
+    /// <summary>
+    /// How long after a final state is fully signed we leave its submission to the peer (it asked
+    /// for the close and normally submits it at once) before submitting it ourselves, so a peer that
+    /// co-signs a close and then never submits it cannot leave our money in the channel. Needs the
+    /// watcher (<see cref="StateChannelClient.RunWatcherAsync"/>). Default 1 minute.
+    /// </summary>
+    public TimeSpan CloseSubmitDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How many deposit transactions we send for one channel at most before waiting out the funding timeout. Default 3.</summary>
+    public int MaxDepositAttempts { get; set; } = 3;
 
     /// <summary>Asset of channels we open: <see cref="EthAddress.Zero"/> for ETH (default) or an ERC-20 token.</summary>
     public EthAddress Asset { get; set; } = EthAddress.Zero;
@@ -85,6 +119,28 @@ public class StateChannelClientOptions
         Positive(FundingTimeout, nameof(FundingTimeout));
         Positive(ChainPollInterval, nameof(ChainPollInterval));
         Positive(ChallengeDuration, nameof(ChallengeDuration));
+        if (MinChallengeDuration < ChainPollInterval * 4)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MinChallengeDuration), MinChallengeDuration, "must be at least 4 × ChainPollInterval");
+        }
+
+        if (MaxChallengeDuration < MinChallengeDuration)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxChallengeDuration), MaxChallengeDuration, "must be at least MinChallengeDuration");
+        }
+
+        if (ChallengeDuration < MinChallengeDuration || ChallengeDuration > MaxChallengeDuration)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(ChallengeDuration), ChallengeDuration, $"must lie within MinChallengeDuration ({MinChallengeDuration}) and MaxChallengeDuration ({MaxChallengeDuration})");
+        }
+
+        if (CloseSubmitDelay < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CloseSubmitDelay), CloseSubmitDelay, "must not be negative");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxDepositAttempts, 1, nameof(MaxDepositAttempts));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxQueuedPayments, 1, nameof(MaxQueuedPayments));
         ArgumentOutOfRangeException.ThrowIfLessThan(EventBufferSize, 1, nameof(EventBufferSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxChannelsPerPeer, 1, nameof(MaxChannelsPerPeer));

@@ -8,6 +8,8 @@ public static class ChannelPhases
     {
         (ChannelPhase.Proposed, ChannelPhase.Funding) => true,
         (ChannelPhase.Proposed, ChannelPhase.Aborted) => true,
+        (ChannelPhase.Proposed, ChannelPhase.Disputed) => true, // the peer registered the version 0 we signed before it confirmed it
+        (ChannelPhase.Proposed, ChannelPhase.Closed) => true, // ... and concluded it
         (ChannelPhase.Funding, ChannelPhase.Active) => true,
         (ChannelPhase.Funding, ChannelPhase.Aborted) => true,
         (ChannelPhase.Funding, ChannelPhase.Disputed) => true,

@@ -304,7 +304,11 @@ internal sealed partial class ChannelMachine
             }
             else
             {
+                // Wait for the newer state, but not forever: a peer that says "behind" and sends
+                // nothing newer (a fake rejection, THREATS G8) loses the connection after the update
+                // timeout, and the reestablish on reconnect resyncs both sides and proposes again.
                 _behindPeer = true;
+                StartAnswerTimer(() => Volatile.Read(ref _behindPeer), $"no state above version {proposal.BaseVersion} after the peer said we are behind");
             }
 
             return;

@@ -90,8 +90,9 @@ internal sealed partial class ChannelMachine
 
         if (_record.Phase == ChannelPhase.Funding && !state.IsFinal)
         {
-            // The peer may have seen both deposits before we did: look now rather than refuse.
-            await CheckFundedAsync(lockHeld: true).ConfigureAwait(false);
+            // The peer may have seen both deposits before we did: look now rather than refuse
+            // (Active only if the chain also shows no registration and no conclusion).
+            await CheckFundedLockedAsync().ConfigureAwait(false);
         }
 
         if (state.IsFinal)

@@ -1,51 +1,59 @@
 namespace StateChannels.Protocol;
 
-/// <content>The watcher's view of one channel: refute a stale registration, conclude after the deadline.</content>
+/// <content>The watcher's view of one channel: refute a stale registration, conclude after the deadline, submit a forgotten close.</content>
 internal sealed partial class ChannelMachine
 {
     /// <summary>
-    /// One look at the chain. If the peer registered a state older than our latest fully signed
-    /// state, register ours (a refute: strictly higher, before the deadline). If the registered state
-    /// is our latest, try to conclude (the contract refuses before the deadline; estimation of a
-    /// refused call costs nothing). Idempotent: safe to call as often as wanted, from a restart too.
-    /// Never disputes with a copy known to be behind.
+    /// Whether the event-driven watcher must look at this channel on every poll, with or without an
+    /// event: a dispute (its deadline comes with no event), or a co-signed final state that nobody
+    /// has submitted once <see cref="StateChannelClientOptions.CloseSubmitDelay"/> has passed.
+    /// </summary>
+    public bool NeedsPolling(DateTimeOffset now)
+    {
+        var record = Record;
+        return record.Phase == ChannelPhase.Disputed || FinalStateDue(record, now);
+    }
+
+    /// <summary>
+    /// One look at the chain. Every channel for which we hold a signature is looked at, whatever its
+    /// phase (a peer may register version 0 while we still wait for its Confirm: THREATS G1).
+    /// Concluded: Closed. Registered: Disputed; then, if our latest fully signed state is higher,
+    /// register it (a refute: strictly higher, before the deadline). That holds for a copy known to
+    /// be behind too: a strictly higher version only narrows the cheater's options; only starting a
+    /// dispute from a stale copy is unsafe (G7). Otherwise try to conclude (the contract refuses
+    /// before the deadline; estimation of a refused call costs nothing). Nothing registered: submit
+    /// a final state we co-signed that the peer never submitted (G6). Idempotent: safe to call as
+    /// often as wanted, from a restart too.
     /// </summary>
     public async Task WatchOnceAsync(CancellationToken cancellationToken)
     {
         var record = Record;
-        if (record.Latest is not { } latest || record.Phase is ChannelPhase.Proposed or ChannelPhase.Closed)
+        if (record.Phase == ChannelPhase.Closed || (record.Latest is null && record.LastSigned is null))
         {
-            return;
+            return; // closed, or we never signed anything that could be on chain
         }
 
         var chain = _engine.Adjudicator;
         var view = await chain.GetChannelAsync(Params, cancellationToken).ConfigureAwait(false);
-        if (view.Concluded)
+        if (view.Concluded || view.RegisteredVersion is null)
         {
-            await LockedAsync(() => MoveAsync(ChannelPhase.Closed), cancellationToken).ConfigureAwait(false);
-            _engine.Events.Publish(new ChannelClosed(Id, view.RegisteredVersion ?? latest.State.Version));
+            if (view.Concluded)
+            {
+                await LockedAsync(() => NoteSettlingLockedAsync(view), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await SubmitForgottenCloseAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             return;
         }
 
-        if (view.RegisteredVersion is not { } registered)
-        {
-            return;
-        }
-
-        if (record.Phase != ChannelPhase.Disputed)
-        {
-            await LockedAsync(() => MoveAsync(ChannelPhase.Disputed), cancellationToken).ConfigureAwait(false);
-            _engine.Events.Publish(new DisputeSeen(Id, registered));
-        }
-
-        if (record.FallenBehind)
-        {
-            return; // a stale copy must never be registered; sync from the peer first
-        }
-
+        var registered = view.RegisteredVersion.Value;
+        await LockedAsync(() => NoteSettlingLockedAsync(view), cancellationToken).ConfigureAwait(false);
         try
         {
-            if (latest.State.Version > registered)
+            if (Record.Latest is { } latest && latest.State.Version > registered)
             {
                 await chain.RegisterAsync(Params, latest, cancellationToken).ConfigureAwait(false);
                 _engine.Metrics.DisputeRefuted();
@@ -64,4 +72,58 @@ internal sealed partial class ChannelMachine
             // transaction won. The next look sees the new situation.
         }
     }
+
+    /// <summary>
+    /// The chain shows the channel settling: move to Closed (concluded) or Disputed (registered),
+    /// from any phase, and say so once. Pending payments fail (<see cref="MoveAsync"/>). The caller
+    /// holds the lock.
+    /// </summary>
+    private async Task NoteSettlingLockedAsync(OnChainChannel view)
+    {
+        if (view.Concluded)
+        {
+            if (_record.Phase != ChannelPhase.Closed)
+            {
+                await MoveAsync(ChannelPhase.Closed).ConfigureAwait(false);
+                _engine.Events.Publish(new ChannelClosed(Id, view.RegisteredVersion ?? Latest?.Version ?? 0));
+            }
+        }
+        else if (view.RegisteredVersion is { } registered && _record.Phase is not (ChannelPhase.Disputed or ChannelPhase.Closed))
+        {
+            await MoveAsync(ChannelPhase.Disputed).ConfigureAwait(false);
+            _engine.Events.Publish(new DisputeSeen(Id, registered));
+        }
+    }
+
+    /// <summary>
+    /// A final state we co-signed is not on chain: the peer asked for the close and normally submits
+    /// it at once. After <see cref="StateChannelClientOptions.CloseSubmitDelay"/> we submit it
+    /// ourselves (one transaction pays both; during funding it is the quickest refund), so a peer that
+    /// never submits cannot leave our money in the channel (THREATS G6).
+    /// </summary>
+    private async Task SubmitForgottenCloseAsync(CancellationToken cancellationToken)
+    {
+        var record = Record;
+        if (!FinalStateDue(record, _engine.Time.GetUtcNow()) || record.Latest is not { } final)
+        {
+            return;
+        }
+
+        try
+        {
+            await _engine.Adjudicator.CloseAsync(Params, final, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StateChannelException e) when (e.Code == ErrorCode.TransactionFailed)
+        {
+            return; // the peer's close (or a registration) won; the next look sees it
+        }
+
+        await LockedAsync(() => MoveAsync(ChannelPhase.Closed), cancellationToken).ConfigureAwait(false);
+        _engine.Events.Publish(new ChannelClosed(Id, final.State.Version));
+    }
+
+    private bool FinalStateDue(ChannelRecord record, DateTimeOffset now) =>
+        record.Phase == ChannelPhase.Closing
+        && record.Latest is { State.IsFinal: true }
+        && now - record.UpdatedAt >= _engine.Options.CloseSubmitDelay;
 }

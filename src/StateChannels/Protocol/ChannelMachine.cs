@@ -214,14 +214,14 @@ internal sealed partial class ChannelMachine
 
     /// <summary>
     /// Disposes the answer timer once no answer is awaited (no proposal of ours in flight, no Confirm
-    /// awaited), at the end of every step under the lock. Its callback would find nothing to wait
+    /// awaited, no newer state awaited after a FallenBehind rejection), at the end of every step under the lock. Its callback would find nothing to wait
     /// for; released, an idle channel holds no timer, callback or closure (about 330 bytes) for the
     /// rest of <see cref="StateChannelClientOptions.UpdateTimeout"/>. The responder's Confirm timer
     /// used to stay until it fired.
     /// </summary>
     private void ReleaseIdleTimer()
     {
-        if (_updateTimer is not null && _inflight is null && !_awaitingConfirm)
+        if (_updateTimer is not null && _inflight is null && !_awaitingConfirm && !_behindPeer)
         {
             StopUpdateTimer();
         }
