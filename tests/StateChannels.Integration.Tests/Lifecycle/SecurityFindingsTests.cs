@@ -142,6 +142,7 @@ public sealed class SecurityFindingsTests(LifecycleChain chain, ITestOutputHelpe
             $"Bob never saw the dispute: phases {phases}");
         Assert.True(final.Concluded, "the channel was not concluded");
         Assert.Equal(ChannelPhase.Closed, phases.Current);
+        Assert.All(bobEvents.OfType<ChannelClosed>(), c => Assert.Equal(0UL, c.Version)); // what the chain paid out
         Assert.Equal(Amount.Zero, final.Held0);
         Assert.Equal(Amount.Zero, final.Held1);
 
@@ -208,9 +209,14 @@ public sealed class SecurityFindingsTests(LifecycleChain chain, ITestOutputHelpe
         var alice = await PartyAsync("alice", EthAddress.Zero, o =>
         {
             o.ChallengeDuration = below ? TimeSpan.FromMinutes(30) : TimeSpan.FromDays(8);
-            ChallengeBounds.Set(o, min: TimeSpan.FromMinutes(1), max: TimeSpan.FromDays(365), Output); // her own bounds allow it
+            o.MinChallengeDuration = TimeSpan.FromMinutes(1); // her own bounds allow it
+            o.MaxChallengeDuration = TimeSpan.FromDays(365);
         });
-        var bob = await PartyAsync("bob", EthAddress.Zero, o => ChallengeBounds.Set(o, min: TimeSpan.FromHours(1), max: TimeSpan.FromDays(7), Output));
+        var bob = await PartyAsync("bob", EthAddress.Zero, o =>
+        {
+            o.MinChallengeDuration = TimeSpan.FromHours(1);
+            o.MaxChallengeDuration = TimeSpan.FromDays(7);
+        });
         var start = await Chain.BlockNumberAsync();
         await ConnectAsync(bob, alice);
 
