@@ -45,7 +45,7 @@ const CASES = [
     funding0: 1_000_000n, funding1: 2_500_000n, version: 0n, balance0: 1_000_000n, balance1: 2_500_000n, isFinal: false },
   { name: "token-huge-version-final", chainId: 31337n, adjudicator: ADJ_C, asset: TOKEN, challengeDuration: 31_536_000n,
     funding0: 10n, funding1: 20n, version: U64_MAX, balance0: 0n, balance1: 30n, isFinal: true },
-  { name: "eth-zero-balance1", chainId: 31337n, adjudicator: ADJ_B, asset: ETH, challengeDuration: 1n,
+  { name: "eth-zero-balance1", chainId: 31337n, adjudicator: ADJ_B, asset: ETH, challengeDuration: 60n, // the floor
     funding0: 0n, funding1: 1n, version: 1n, balance0: 1n, balance1: 0n, isFinal: false },
   { name: "eth-balances-near-2^120", chainId: 1n, adjudicator: ADJ_C, asset: ETH, challengeDuration: 3600n,
     funding0: U120 - 1n, funding1: U120 - 1n, version: U64_MAX - 1n, balance0: 2n * U120 - 3n, balance1: 1n, isFinal: false },

@@ -50,6 +50,11 @@ contract Adjudicator is EIP712, ReentrancyGuardTransient {
     /// recomputes it).
     bytes32 public constant STATE_TYPEHASH = 0xf091a4b70d992717a4fed438c9005c69b1cb226fecc05f0ff80e5ab16179971b;
 
+    /// @notice Shortest allowed challenge duration (60 seconds): a backstop that keeps an opener
+    /// from registering and concluding before any watcher can react. The SDK's options enforce a
+    /// longer, chain-dependent minimum on top of it.
+    uint64 public constant MIN_CHALLENGE_DURATION = 60;
+
     /// @notice Longest allowed challenge duration (365 days).
     uint64 public constant MAX_CHALLENGE_DURATION = 365 days;
 
@@ -66,9 +71,17 @@ contract Adjudicator is EIP712, ReentrancyGuardTransient {
     /// Otherwise a caller could starve a recipient on purpose to turn its payout into a credit.
     uint256 private constant _ETH_FAILURE_GAS = PAYOUT_GAS + PAYOUT_GAS / 63 + 40_000;
 
-    /// @dev The same for a token transfer, which gets all but 1/64 of the remaining gas: a failed
-    /// transfer is credited only if it was given more than ~295,000 gas.
-    uint256 private constant _TOKEN_FAILURE_GAS = 300_000;
+    /// @notice Gas forwarded with a pushed token payout (the token's `transfer`, including any
+    /// hook it calls on the recipient). A standard ERC-20 transfer needs about 30,000, USDC- or
+    /// USDT-style tokens 40,000-60,000, ERC-777-style tokens with registry lookups and hooks less
+    /// than 100,000. A transfer that needs more, reverts or returns false is credited instead and
+    /// can be `withdraw`n (with all the gas the withdrawer gives it).
+    uint256 public constant TOKEN_PAYOUT_GAS = 100_000;
+
+    /// @dev The same for a token push: the call costs at most 2,600 (cold token, no value) plus a
+    /// few words of memory and the opcodes between `gasleft()` and CALL; 5,000 covers them. With
+    /// this much left the token certainly got its full TOKEN_PAYOUT_GAS (all but 1/64 rule).
+    uint256 private constant _TOKEN_FAILURE_GAS = TOKEN_PAYOUT_GAS + TOKEN_PAYOUT_GAS / 63 + 5_000;
 
     // Per channel two storage words, packed by hand (gas is a product feature):
     //   funds:   held0 (bits 0-119) | held1 (bits 120-239) | REGISTERED (bit 240) | CONCLUDED (bit 241)
@@ -99,8 +112,9 @@ contract Adjudicator is EIP712, ReentrancyGuardTransient {
     // Events (indexed by channelId: the C# watcher filters on it)
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice A deposit arrived for participant `idx`, who now holds `held` in total (the
-    /// amount credited is the increase; a total makes replayed events idempotent to apply).
+    /// @notice A deposit for participant `idx` succeeded; `idx` now holds `held` in total (the
+    /// amount credited is the increase, possibly 0 for a top-up that found the target already
+    /// reached; a total makes replayed events idempotent to apply).
     event Deposited(bytes32 indexed channelId, uint256 idx, uint256 held);
 
     /// @notice First registration of a dispute; `deadline` is final.
@@ -130,8 +144,6 @@ contract Adjudicator is EIP712, ReentrancyGuardTransient {
     error ZeroAmount();
     /// @notice The channel has already been paid out.
     error ChannelConcluded(bytes32 channelId);
-    /// @notice The participant holds `actual`, the caller expected `expected` (a retried deposit?).
-    error UnexpectedHeld(uint256 expected, uint256 actual);
     /// @notice msg.value must equal `amount` for ETH and be zero for a token.
     error WrongMsgValue(uint256 expected, uint256 actual);
     /// @notice A participant's holdings would reach 2^120.
@@ -237,18 +249,26 @@ contract Adjudicator is EIP712, ReentrancyGuardTransient {
     // Funding
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice Deposit `amount` for participant `idx` of the channel `p`. Anyone may deposit for a
-    /// participant. For a token, approve this contract first; what actually arrives is credited
-    /// (fee-on-transfer tokens credit less than `amount`).
+    /// @notice Top up participant `idx` of the channel `p` to `expectedHeld + amount`: credits
+    /// min(amount, expectedHeld + amount - held), where `held` is what `idx` holds when the
+    /// transaction runs, and nothing if it already holds that much. `expectedHeld` is what the
+    /// caller saw the participant hold, so a deposit that anyone else slipped in first (a
+    /// front-runner's 1 wei, or the whole funding) reduces this one instead of making it revert,
+    /// and a duplicated or retried transaction never deposits twice. Anyone may deposit for a
+    /// participant. ETH: `msg.value == amount`; what is not credited goes straight back to
+    /// `msg.sender` (a refund that fails is credited to `msg.sender` for `withdraw`). A token:
+    /// approve this contract first; only what is needed is pulled, and what actually arrives is
+    /// credited (fee-on-transfer tokens credit less).
     /// @dev Reverts with InvalidParams, InvalidParticipantIndex, ZeroAmount, WrongMsgValue,
-    /// ChannelConcluded, UnexpectedHeld, HoldingsOverflow, or the token's own error.
-    /// An ETH deposit makes no external call, so it needs no reentrancy lock (and re-entering it
+    /// ChannelConcluded, HoldingsOverflow, or the token's own error. An ETH deposit needs no
+    /// reentrancy lock: its only external call is the refund, made after all its effects, so a
+    /// re-entrant call from there sees the same state as a later transaction would (and re-entering
     /// from a payout cannot touch the concluding channel: that one is already CONCLUDED).
     /// @param p Channel params (validated).
     /// @param idx 0 or 1.
-    /// @param expectedHeld What participant `idx` must hold before this deposit; makes a retried or
-    /// duplicated deposit transaction revert instead of depositing twice.
-    /// @param amount The amount; for ETH it must equal msg.value.
+    /// @param expectedHeld What participant `idx` held when the caller looked (its target is
+    /// `expectedHeld + amount`).
+    /// @param amount The most to credit; for ETH it must equal msg.value.
     function deposit(Params calldata p, uint256 idx, uint256 expectedHeld, uint256 amount) external payable {
         bytes32 id = _validChannelId(p);
         if (idx > 1) revert InvalidParticipantIndex(idx);
@@ -256,37 +276,80 @@ contract Adjudicator is EIP712, ReentrancyGuardTransient {
         (,, address asset) = _addresses(p);
         if (asset == address(0)) {
             if (msg.value != amount) revert WrongMsgValue(amount, msg.value);
-            _credit(id, idx, expectedHeld, amount);
+            Channel storage ch = _channels[id];
+            uint256 funds = ch.funds;
+            if (funds & _CONCLUDED != 0) revert ChannelConcluded(id);
+            uint256 shift = idx * _HELD_BITS;
+            uint256 held = (funds >> shift) & _HELD_MASK;
+            uint256 credit = _topUp(held, expectedHeld, amount);
+            if (credit >= AMOUNT_LIMIT - held) revert HoldingsOverflow();
+            // held + credit < 2^120: the addition stays inside participant idx's field. A credit
+            // of 0 rewrites the same word and emits the unchanged total: cheaper for the common
+            // case than a branch around it.
+            ch.funds = funds + (credit << shift);
+            emit Deposited(id, idx, held + credit);
+            // Effects done: the refund (the caller's own excess) is the last thing this call does.
+            if (credit != amount) _refund(id, amount - credit);
         } else {
             if (msg.value != 0) revert WrongMsgValue(0, msg.value);
             _depositToken(id, IERC20(asset), idx, expectedHeld, amount);
         }
     }
 
-    /// @dev Pulls the tokens first (the credit is what actually arrived), under the lock; the
-    /// credit's checks then revert the whole transfer if the deposit is not acceptable.
+    /// @dev How much a deposit of `amount` by a caller who saw `expectedHeld` may credit when the
+    /// participant holds `held`: min(amount, expectedHeld + amount - held), or 0 if that is not
+    /// positive. Computed without forming expectedHeld + amount, which may overflow.
+    function _topUp(uint256 held, uint256 expectedHeld, uint256 amount) private pure returns (uint256 credit) {
+        assembly ("memory-safe") {
+            // what others deposited since the caller looked (0 if held <= expectedHeld)
+            let since := mul(gt(held, expectedHeld), sub(held, expectedHeld))
+            credit := mul(gt(amount, since), sub(amount, since))
+        }
+    }
+
+    /// @dev Sends back the part of msg.value that was not credited. The caller's own address gets
+    /// all the gas and no return data is copied. If it cannot take the ETH (a contract without a
+    /// receive function), the refund is credited to it instead, so that nobody else's deposit can
+    /// make this one fail.
+    function _refund(bytes32 id, uint256 amount) private {
+        bool ok;
+        assembly ("memory-safe") {
+            ok := call(gas(), caller(), amount, 0, 0, 0, 0)
+        }
+        if (!ok) {
+            credits[msg.sender][address(0)] += amount;
+            emit PayoutCredited(id, msg.sender, address(0), amount);
+        }
+    }
+
+    /// @dev Pulls only what the top-up still needs, under the lock, and credits what arrived (at
+    /// most what was needed: a token that delivers more leaves the extra as nobody's holdings).
+    /// Nothing else can change this channel's word during the pull: every other entry point that
+    /// touches a token channel holds the same lock.
     function _depositToken(bytes32 id, IERC20 token, uint256 idx, uint256 expectedHeld, uint256 amount)
         private
         nonReentrant
     {
-        uint256 before = token.balanceOf(address(this));
-        token.safeTransferFrom(msg.sender, address(this), amount);
-        uint256 afterwards = token.balanceOf(address(this));
-        if (afterwards <= before) revert ZeroAmount();
-        _credit(id, idx, expectedHeld, afterwards - before);
-    }
-
-    function _credit(bytes32 id, uint256 idx, uint256 expectedHeld, uint256 amount) private {
         Channel storage ch = _channels[id];
         uint256 funds = ch.funds;
         if (funds & _CONCLUDED != 0) revert ChannelConcluded(id);
         uint256 shift = idx * _HELD_BITS;
         uint256 held = (funds >> shift) & _HELD_MASK;
-        if (held != expectedHeld) revert UnexpectedHeld(expectedHeld, held);
-        if (amount >= AMOUNT_LIMIT - held) revert HoldingsOverflow();
-        // held + amount < 2^120: the addition stays inside participant idx's field
-        ch.funds = funds + (amount << shift);
-        emit Deposited(id, idx, held + amount);
+        uint256 need = _topUp(held, expectedHeld, amount);
+        if (need == 0) {
+            // already holds the target: nothing to pull (a transfer of 0 reverts on some tokens)
+            emit Deposited(id, idx, held);
+            return;
+        }
+        if (need >= AMOUNT_LIMIT - held) revert HoldingsOverflow();
+        uint256 before = token.balanceOf(address(this));
+        token.safeTransferFrom(msg.sender, address(this), need);
+        uint256 afterwards = token.balanceOf(address(this));
+        if (afterwards <= before) revert ZeroAmount();
+        uint256 credit = afterwards - before;
+        if (credit > need) credit = need;
+        ch.funds = funds + (credit << shift);
+        emit Deposited(id, idx, held + credit);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -411,7 +474,8 @@ contract Adjudicator is EIP712, ReentrancyGuardTransient {
     /// rejects a non-canonical encoding (dirty high bits in an address or the uint64), so the raw
     /// calldata that `_channelId` hashes is exactly abi.encode(p). Branch-free to save gas; the
     /// same rules in Solidity:
-    ///   p0 != 0 && p1 != 0 && p0 != p1 && 0 < challengeDuration <= MAX_CHALLENGE_DURATION
+    ///   p0 != 0 && p1 != 0 && p0 != p1
+    ///   && MIN_CHALLENGE_DURATION <= challengeDuration <= MAX_CHALLENGE_DURATION
     ///   && funding0 < 2^120 && funding1 < 2^120 && funding0 + funding1 > 0
     function _validChannelId(Params calldata p) private view returns (bytes32) {
         bool bad;
@@ -424,7 +488,7 @@ contract Adjudicator is EIP712, ReentrancyGuardTransient {
             bad :=
                 or(
                     or(gt(or(or(p0, p1), asset), 0xffffffffffffffffffffffffffffffffffffffff), eq(p0, p1)),
-                    or(or(iszero(p0), iszero(p1)), or(iszero(duration), gt(duration, 31536000)))
+                    or(or(iszero(p0), iszero(p1)), or(lt(duration, 60), gt(duration, 31536000)))
                 )
             // both fundings < 2^120 (so their sum is < 2^121) and not both zero
             bad := or(bad, or(gt(funding, 0xffffffffffffffffffffffffffffff), iszero(funding)))
@@ -519,30 +583,65 @@ contract Adjudicator is EIP712, ReentrancyGuardTransient {
         emit Concluded(id, version, payout0, payout1);
 
         (address p0, address p1, address asset) = _addresses(p);
-        _push(id, p0, asset, payout0);
-        _push(id, p1, asset, payout1);
+        if (asset == address(0)) {
+            _pushEth(id, p0, payout0);
+            _pushEth(id, p1, payout1);
+        } else {
+            _pushToken(id, p0, asset, payout0);
+            _pushToken(id, p1, asset, payout1);
+        }
     }
 
-    /// @dev Sends `amount` to `to`; if that fails, credits it for `withdraw`. ETH goes with a
-    /// fixed gas allowance and without copying return data, so a recipient that reverts, burns
-    /// gas or returns a huge blob cannot block the other participant's payout. A failure counts
-    /// only when the recipient got its full gas (see _ETH_FAILURE_GAS); with less, the whole
-    /// transaction reverts with InsufficientGas and can be resent with more gas.
-    function _push(bytes32 id, address to, address asset, uint256 amount) private {
+    /// @dev Sends `amount` of ETH to `to`; if that fails, credits it for `withdraw`. The call gets
+    /// a fixed gas allowance (PAYOUT_GAS) and copies no return data, so a recipient that reverts,
+    /// burns gas or returns a huge blob cannot block the other participant's payout or make the
+    /// caller pay more than the allowance. A failure counts only when the recipient got its full
+    /// allowance (see _ETH_FAILURE_GAS); with less, the whole transaction reverts with
+    /// InsufficientGas and can be resent with more gas.
+    function _pushEth(bytes32 id, address to, uint256 amount) private {
         if (amount == 0) return;
         uint256 gasBefore = gasleft();
         bool ok;
-        if (asset == address(0)) {
-            assembly ("memory-safe") {
-                ok := call(PAYOUT_GAS, to, amount, 0, 0, 0, 0)
-            }
-        } else {
-            ok = IERC20(asset).trySafeTransfer(to, amount);
+        assembly ("memory-safe") {
+            ok := call(PAYOUT_GAS, to, amount, 0, 0, 0, 0)
         }
-        if (!ok) {
-            if (gasBefore < (asset == address(0) ? _ETH_FAILURE_GAS : _TOKEN_FAILURE_GAS)) revert InsufficientGas();
-            credits[to][asset] += amount;
-            emit PayoutCredited(id, to, asset, amount);
+        if (!ok) _creditFailedPush(id, to, address(0), amount, gasBefore < _ETH_FAILURE_GAS);
+    }
+
+    /// @dev The same for a token: `transfer` gets TOKEN_PAYOUT_GAS (which bounds what a hook on the
+    /// recipient can burn) and copies at most one word of return data (see _tryTransfer).
+    function _pushToken(bytes32 id, address to, address token, uint256 amount) private {
+        if (amount == 0) return;
+        uint256 gasBefore = gasleft();
+        if (!_tryTransfer(token, to, amount)) {
+            _creditFailedPush(id, to, token, amount, gasBefore < _TOKEN_FAILURE_GAS);
+        }
+    }
+
+    /// @dev A failed push becomes a credit, unless the recipient may have been starved of its
+    /// allowance (`starved`): then the transaction reverts, so a caller cannot turn a payout into
+    /// a credit on purpose by sending too little gas.
+    function _creditFailedPush(bytes32 id, address to, address asset, uint256 amount, bool starved) private {
+        if (starved) revert InsufficientGas();
+        credits[to][asset] += amount;
+        emit PayoutCredited(id, to, asset, amount);
+    }
+
+    /// @dev `token.transfer(to, amount)` with TOKEN_PAYOUT_GAS, judged as SafeERC20 does: the call
+    /// succeeded and returned either a 32-byte word equal to 1 (true) or nothing at all from an
+    /// address with code (USDT style). At most one word of return data is copied.
+    function _tryTransfer(address token, address to, uint256 amount) private returns (bool ok) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40) // scratch beyond the free memory pointer, not kept
+            mstore(ptr, 0xa9059cbb00000000000000000000000000000000000000000000000000000000) // transfer(address,uint256)
+            mstore(add(ptr, 0x04), to)
+            mstore(add(ptr, 0x24), amount)
+            ok := call(TOKEN_PAYOUT_GAS, token, 0, ptr, 0x44, 0, 0x20)
+            if ok {
+                let size := returndatasize()
+                // size >= 32: the first word was copied to 0 in full
+                ok := or(and(gt(size, 0x1f), eq(mload(0), 1)), and(iszero(size), gt(extcodesize(token), 0)))
+            }
         }
     }
 

@@ -72,17 +72,41 @@ contract DepositTest is AdjudicatorTest {
         assertEq(_info(p).held0, 1 ether, "held0");
     }
 
-    /// A12: a retried (duplicated) deposit transaction carries the old expectedHeld and reverts.
-    function test_Deposit_RevertsWhen_ExpectedHeldIsWrong_RetryDoesNotDouble() public {
+    /// A12: a retried (duplicated) deposit transaction carries the old expectedHeld: it credits
+    /// nothing and sends the whole value back, without reverting.
+    function test_Deposit_Eth_DuplicatedTransaction_CreditsNothingAndRefunds() public {
         Adjudicator.Params memory p = _params();
         vm.startPrank(alice);
         adj.deposit{value: F0}(p, 0, 0, F0);
-        vm.expectRevert(abi.encodeWithSelector(Adjudicator.UnexpectedHeld.selector, 0, F0));
+        uint256 before = alice.balance;
+        vm.expectEmit(address(adj));
+        emit Deposited(_id(p), 0, F0); // the unchanged total
         adj.deposit{value: F0}(p, 0, 0, F0); // the same transaction again
-        vm.expectRevert(abi.encodeWithSelector(Adjudicator.UnexpectedHeld.selector, 5, F0));
-        adj.deposit{value: F0}(p, 0, 5, F0);
         vm.stopPrank();
+        assertEq(alice.balance, before, "the whole value came back");
         assertEq(_info(p).held0, F0, "held0 not doubled");
+        assertEq(address(adj).balance, F0, "contract balance");
+    }
+
+    /// An expectedHeld above what the participant holds only means a higher target: the amount is
+    /// credited in full (never more than `amount`).
+    function test_Deposit_Eth_ExpectedHeldAboveHoldings_CreditsTheAmount() public {
+        Adjudicator.Params memory p = _params();
+        vm.prank(alice);
+        adj.deposit{value: 0.25 ether}(p, 0, 5 ether, 0.25 ether);
+        assertEq(_info(p).held0, 0.25 ether, "held0");
+    }
+
+    /// A stale expectedHeld below the holdings credits only up to expectedHeld + amount.
+    function test_Deposit_Eth_StaleExpectedHeld_CreditsOnlyUpToTheTarget() public {
+        Adjudicator.Params memory p = _params();
+        vm.prank(alice);
+        adj.deposit{value: 0.4 ether}(p, 0, 0, 0.4 ether);
+        uint256 before = alice.balance;
+        vm.prank(alice);
+        adj.deposit{value: 1 ether}(p, 0, 0.1 ether, 1 ether); // target 1.1: credits 0.7
+        assertEq(_info(p).held0, 1.1 ether, "held0 at the target");
+        assertEq(before - alice.balance, 0.7 ether, "paid only the credit");
     }
 
     /// A12: expectedHeld is per participant: the peer's deposit (or its reorg) does not affect ours.
@@ -168,7 +192,7 @@ contract DepositTest is AdjudicatorTest {
 
     function test_Deposit_RevertsWhen_ParamsInvalid() public {
         Adjudicator.Params memory good = _params();
-        Adjudicator.Params[] memory bad = new Adjudicator.Params[](10);
+        Adjudicator.Params[] memory bad = new Adjudicator.Params[](12);
         for (uint256 k = 0; k < bad.length; k++) {
             bad[k] = _params();
         }
@@ -183,6 +207,8 @@ contract DepositTest is AdjudicatorTest {
         bad[7].funding1 = 0;
         bad[8].funding0 = type(uint256).max;
         bad[9].challengeDuration = type(uint64).max;
+        bad[10].challengeDuration = 1;
+        bad[11].challengeDuration = 59; // below MIN_CHALLENGE_DURATION
         for (uint256 k = 0; k < bad.length; k++) {
             vm.prank(alice);
             vm.expectRevert(_err(Adjudicator.InvalidParams.selector));
@@ -196,7 +222,7 @@ contract DepositTest is AdjudicatorTest {
         p.funding0 = 2 ** 120 - 1;
         p.funding1 = 0;
         _deposit(p, 0, 1);
-        p.challengeDuration = 1;
+        p.challengeDuration = 60; // MIN_CHALLENGE_DURATION
         p.funding0 = 0;
         p.funding1 = 1;
         _deposit(p, 1, 1);
@@ -242,14 +268,18 @@ contract DepositTest is AdjudicatorTest {
         adj.deposit(p, 0, 0, F0);
     }
 
-    function test_Deposit_Token_RevertsWhen_ExpectedHeldWrong() public {
+    /// A12: a duplicated token deposit pulls nothing the second time.
+    function test_Deposit_Token_DuplicatedTransaction_PullsNothing() public {
         Adjudicator.Params memory p = _params(address(token));
         vm.startPrank(alice);
         adj.deposit(p, 0, 0, F0);
-        vm.expectRevert(abi.encodeWithSelector(Adjudicator.UnexpectedHeld.selector, 0, F0));
+        vm.expectEmit(address(adj));
+        emit Deposited(_id(p), 0, F0);
         adj.deposit(p, 0, 0, F0);
         vm.stopPrank();
-        assertEq(token.balanceOf(address(adj)), F0, "second pull reverted with the credit");
+        assertEq(_info(p).held0, F0, "held0 not doubled");
+        assertEq(token.balanceOf(address(adj)), F0, "pulled once");
+        assertEq(token.balanceOf(alice), 100 ether - F0, "alice paid once");
     }
 
     /// A11: no-return `transferFrom` (USDT style) works through SafeERC20.

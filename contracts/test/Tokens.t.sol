@@ -167,7 +167,7 @@ contract TokensTest is AdjudicatorTest {
         gasLimit = bound(gasLimit, 60_000, 700_000);
         HookToken t = new HookToken();
         Adjudicator.Params memory p = _openWith(address(t));
-        vm.etch(bob, address(new GasHungryHook(150_000)).code);
+        vm.etch(bob, address(new GasHungryHook(70_000)).code); // fits TOKEN_PAYOUT_GAS
         t.setHooked(bob, true);
         Adjudicator.State memory s = _state(p, 1, 1 ether, true);
         (bytes memory sig0, bytes memory sig1) = _sigs(s);

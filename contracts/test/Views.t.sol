@@ -78,5 +78,7 @@ contract ViewsTest is AdjudicatorTest {
         assertEq(adj.MAX_CHALLENGE_DURATION(), 365 days, "max challenge");
         assertEq(adj.AMOUNT_LIMIT(), 2 ** 120, "amount limit");
         assertEq(adj.PAYOUT_GAS(), 50_000, "payout gas");
+        assertEq(adj.TOKEN_PAYOUT_GAS(), 100_000, "token payout gas");
+        assertEq(adj.MIN_CHALLENGE_DURATION(), 60, "min challenge");
     }
 }

@@ -17,6 +17,7 @@ contract AdjudicatorHandler {
 
     Adjudicator public immutable adj;
     address public immutable rescue = address(0xE5C);
+    address public immutable griefer = address(0x6121EF);
 
     uint256[SLOTS] internal key0;
     uint256[SLOTS] internal key1;
@@ -50,7 +51,12 @@ contract AdjudicatorHandler {
 
     // --- actions ---
 
-    function deposit(uint256 slot, uint256 idxSeed, uint256 amount, bool wrongExpected) external {
+    /// A deposit that names what the participant held when its sender looked. One time in four
+    /// a griefer (or the peer) deposits for the same participant first, so the sender's
+    /// expectedHeld is stale by that much; one time in eight the sender claims more than is held.
+    /// The deposit must never revert on an open channel, must credit exactly
+    /// min(amount, expectedHeld + amount - held) and refund the rest to its sender.
+    function deposit(uint256 slot, uint256 idxSeed, uint256 amount, uint256 griefSeed) external {
         calls[this.deposit.selector]++;
         slot %= SLOTS;
         // usually move on to a fresh channel when this one is over; sometimes try the old one
@@ -58,21 +64,45 @@ contract AdjudicatorHandler {
         Adjudicator.Params memory p = current[slot];
         bytes32 id = adj.channelId(p);
         uint256 idx = idxSeed % 2;
-        wrongExpected = wrongExpected && idxSeed % 8 < 2; // a stale expectedHeld one time in eight
         amount = 1 + amount % 3 ether;
         (uint256 h0, uint256 h1,, bool concluded,,,) = adj.getChannel(id);
-        uint256 expected = (idx == 0 ? h0 : h1) + (wrongExpected ? 1 : 0);
+        uint256 expected = idx == 0 ? h0 : h1; // what the sender read
+        if (griefSeed % 8 == 1) expected += 1 + griefSeed % 1 ether; // a claim above the holdings
+        if (griefSeed % 4 == 0 && !concluded) _grief(p, id, idx, griefSeed);
+        (h0, h1,,,,,) = adj.getChannel(id);
+        uint256 held = idx == 0 ? h0 : h1;
+        uint256 target = expected + amount;
+        uint256 credit = target > held ? target - held : 0;
+        if (credit > amount) credit = amount;
+
         address payer = address(uint160(0xD000 + idx));
         vm.deal(payer, amount);
         vm.prank(payer);
         try adj.deposit{value: amount}(p, idx, expected, amount) {
-            if (concluded || wrongExpected) _violation("deposit accepted into a concluded channel or with a wrong expectedHeld");
+            if (concluded) _violation("deposit accepted into a concluded channel");
             successes[this.deposit.selector]++;
-            deposited[id] += amount;
+            deposited[id] += credit;
+            (h0, h1,,,,,) = adj.getChannel(id);
+            if ((idx == 0 ? h0 : h1) != held + credit) _violation("deposit credited other than the top-up");
+            if (payer.balance != amount - credit) _violation("deposit refunded other than the excess");
         } catch {
-            if (!concluded && !wrongExpected) _violation("valid deposit rejected");
+            if (!concluded) _violation("deposit into an open channel rejected");
         }
         _checkDispute(id);
+    }
+
+    /// A griefer deposits for participant `idx` right before its sender's deposit lands: 1 wei
+    /// half the time, otherwise up to 2 ether.
+    function _grief(Adjudicator.Params memory p, bytes32 id, uint256 idx, uint256 seed) internal {
+        uint256 amount = seed % 16 < 8 ? 1 : 1 + seed % 2 ether;
+        (uint256 h0, uint256 h1,,,,,) = adj.getChannel(id);
+        vm.deal(griefer, amount);
+        vm.prank(griefer);
+        try adj.deposit{value: amount}(p, idx, idx == 0 ? h0 : h1, amount) {
+            deposited[id] += amount;
+        } catch {
+            _violation("griefer's deposit rejected");
+        }
     }
 
     /// Registers (or refutes with) a fully signed state. Each (slot, version) has one set of

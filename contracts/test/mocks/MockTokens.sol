@@ -174,3 +174,22 @@ contract HookToken is BaseMockToken {
         if (hooked[to]) ITokenHooks(to).tokensReceived(from, to, amount);
     }
 }
+
+/// @notice Delivers `bonus` more than asked on every transferFrom (minted out of thin air): a
+/// deposit must still credit no more than it pulled for.
+contract BonusToken is BaseMockToken {
+    uint256 public bonus = 7;
+
+    function transfer(address to, uint256 amount) external returns (bool) {
+        _move(msg.sender, to, amount);
+        return true;
+    }
+
+    function transferFrom(address from, address to, uint256 amount) external returns (bool) {
+        _spend(from, amount);
+        _move(from, to, amount);
+        balanceOf[to] += bonus;
+        totalSupply += bonus;
+        return true;
+    }
+}

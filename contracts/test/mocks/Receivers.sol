@@ -101,3 +101,17 @@ contract GasHungryHook {
         require(gasleft() >= need, "starved");
     }
 }
+
+/// @notice A token-hook recipient whose `tokensReceived` burns all the gas it is given (an
+/// ERC-777-style hook, or EIP-7702 code on the recipient's address).
+contract GasBurningHook {
+    uint256 public sink;
+
+    function tokensToSend(address, address, uint256) external pure {}
+
+    function tokensReceived(address, address, uint256) external {
+        while (true) {
+            sink++;
+        }
+    }
+}

@@ -72,7 +72,7 @@ internal sealed partial class ChannelMachine
             // A failed read is never "not funded" for good: look again.
             if (await TryGetViewAsync().ConfigureAwait(false) is { } view)
             {
-                if (view.IsSettling || view.IsUsable(Params))
+                if (view.IsUsable(Params) || view.IsSettling)
                 {
                     await LockedAsync(() => ApplyFundingViewAsync(view)).ConfigureAwait(false);
                     continue; // the phase has moved on: the check at the top says how funding ended
@@ -216,14 +216,14 @@ internal sealed partial class ChannelMachine
             return;
         }
 
-        if (view.IsSettling)
+        if (view.IsUsable(Params))
+        {
+            await MoveAsync(ChannelPhase.Active).ConfigureAwait(false);
+        }
+        else if (view.IsSettling)
         {
             StateChannels.Log.SettlingBeforeUse(Log, Id, view.RegisteredVersion, view.Concluded);
             await NoteSettlingLockedAsync(view).ConfigureAwait(false);
-        }
-        else if (view.IsUsable(Params))
-        {
-            await MoveAsync(ChannelPhase.Active).ConfigureAwait(false);
         }
     }
 }
