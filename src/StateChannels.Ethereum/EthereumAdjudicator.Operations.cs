@@ -17,8 +17,11 @@ public sealed partial class EthereumAdjudicator
     /// account first sets it: by an EIP-2612 <c>permit</c> signed with the transaction key when the token
     /// offers one and <see cref="EthereumAdjudicatorOptions.UsePermit"/> is set (one transaction), else
     /// (or when the permit reverts) by <c>approve</c>, resetting a non-zero allowance to zero first as
-    /// some tokens require; and waits for it. A repeated call after a confirmed deposit reverts with
-    /// <c>UnexpectedHeld</c> instead of depositing twice.
+    /// some tokens require; and waits for it. The contract tops participant <paramref name="index"/> up to
+    /// <paramref name="expectedHeld"/> + <paramref name="amount"/>: a deposit that anyone else made first
+    /// (a front-runner's 1 wei) only reduces what this one credits, the ETH not credited is refunded to
+    /// <see cref="Account"/> in the same transaction (a token deposit pulls only what is missing), and a
+    /// repeated call after a confirmed deposit credits nothing instead of depositing twice.
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="channel"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not 0 or 1.</exception>

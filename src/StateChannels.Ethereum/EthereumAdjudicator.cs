@@ -19,7 +19,7 @@ namespace StateChannels.Ethereum;
 /// buried <see cref="EthereumAdjudicatorOptions.ConfirmationDepth"/> deep. Failures throw
 /// <see cref="StateChannelException"/>: <see cref="ErrorCode.TransactionFailed"/> when the contract
 /// reverts (at estimation or on chain) — the message starts with the custom error's name, e.g.
-/// <c>UnexpectedHeld</c>, which is also in <see cref="Exception.Data"/> under
+/// <c>StaleVersion</c>, which is also in <see cref="Exception.Data"/> under
 /// <see cref="RevertErrorDataKey"/> —, <see cref="ErrorCode.ChainRpcFailure"/> when the node fails or
 /// answers nonsense, <see cref="ErrorCode.Timeout"/> when no confirmed receipt arrives within
 /// <see cref="EthereumAdjudicatorOptions.ReceiptTimeout"/>. Cancelling a call after its transaction

@@ -1,5 +1,8 @@
 using System.Numerics;
+using Nethereum.Contracts;
+using StateChannels.Ethereum.Internal;
 using Xunit.Abstractions;
+using AdjudicatorBindings = StateChannels.Ethereum.Bindings.Adjudicator;
 
 namespace StateChannels.Ethereum.Tests;
 
@@ -86,7 +89,7 @@ public sealed class EthereumAdjudicatorTests(AnvilFixture fx, ITestOutputHelper 
     }
 
     [Fact]
-    public async Task DepositAsync_WrongExpectedHeld_ThrowsTransactionFailedNamedUnexpectedHeld()
+    public async Task DepositAsync_RepeatedFromElsewhere_CreditsNothingAndRefundsTheValue()
     {
         var channel = AnvilFixture.NewChannel(_alice.Address, _bob.Address, AnvilFixture.Ether, AnvilFixture.Ether);
         var funder = await fx.ConnectAsync(fx.Keys[1]);
@@ -97,17 +100,114 @@ public sealed class EthereumAdjudicatorTests(AnvilFixture fx, ITestOutputHelper 
         await funder.DepositAsync(channel, 0, Amount.Zero, channel.Funding0);
         Assert.Equal((string?)nonce, (string?)await fx.Node.RpcAsync("eth_getTransactionCount", funder.Account.ToString(), "pending"));
 
-        // A retried deposit from elsewhere (no shared journal; expects the channel still empty) must not deposit twice.
+        // A retried deposit from elsewhere (no shared journal; expects the channel still empty) must not
+        // deposit twice: its target (0 + funding) is already reached, so it credits nothing and the whole
+        // value comes back in the same transaction. The account pays only the gas.
         var elsewhere = await fx.ConnectAsync(fx.Keys[1]);
-        var e = await Assert.ThrowsAsync<StateChannelException>(
-            async () => await elsewhere.DepositAsync(channel, 0, Amount.Zero, channel.Funding0));
-
-        Assert.Equal(ErrorCode.TransactionFailed, e.Code);
-        Assert.StartsWith("UnexpectedHeld", e.Message, StringComparison.Ordinal);
-        Assert.Contains($"actual: {AnvilFixture.Ether}", e.Message, StringComparison.Ordinal);
-        Assert.Equal("UnexpectedHeld", e.Data[EthereumAdjudicator.RevertErrorDataKey]);
+        var before = await fx.BalanceAsync(elsewhere.Account);
+        await elsewhere.DepositAsync(channel, 0, Amount.Zero, channel.Funding0);
+        var receipt = fx.Receipts.Last(r => r.Operation == "Adjudicator.deposit").Receipt;
+        Assert.Equal(before - AnvilFixture.Fee(receipt), await fx.BalanceAsync(elsewhere.Account));
         Assert.Equal(channel.Funding0, (await funder.GetChannelAsync(channel)).Held0);
-        output.WriteLine(e.Message);
+        output.WriteLine($"gas: a duplicated ETH deposit (credit 0, full refund) {receipt.GasUsed.Value}");
+    }
+
+    /// <summary>
+    /// Security review, finding 3: a griefer deposits 1 wei for the victim right before each of the
+    /// victim's deposits (the victim read its holdings, the griefer's transaction lands, then the victim's
+    /// with the holdings it read, as a front-runner would have it). Each victim deposit still succeeds;
+    /// the channel ends exactly funded and the victim pays exactly funding minus the griefer's wei, plus
+    /// gas. On the old contract the victim's deposit reverted with <c>UnexpectedHeld</c>.
+    /// </summary>
+    [Fact]
+    public async Task DepositAsync_GrieferDepositsOneWeiBeforeEachDeposit_VictimStillFundsAndPaysFundingMinusOneWei()
+    {
+        var channel = AnvilFixture.NewChannel(_alice.Address, _bob.Address, 2 * AnvilFixture.Ether, AnvilFixture.Ether);
+        var victim0 = await fx.ConnectAsync(fx.Keys[1]);
+        var victim1 = await fx.ConnectAsync(fx.Keys[2]);
+        var griefer = await fx.ConnectAsync(fx.Keys[7]);
+
+        // Participant 0 funds in two steps (the first half, then the rest), participant 1 in one; the
+        // griefer lands 1 wei for the victim's participant right before every one of them.
+        var half = Amount.FromWei(AnvilFixture.Ether);
+        var paid0 = await FrontRunAsync(channel, 0, victim0, griefer, held => half.Subtract(held), Amount.FromWei(1));
+        paid0 += await FrontRunAsync(channel, 0, victim0, griefer, held => channel.Funding0.Subtract(held), Amount.FromWei(1));
+        var paid1 = await FrontRunAsync(channel, 1, victim1, griefer, held => channel.Funding1.Subtract(held), Amount.FromWei(1));
+
+        var view = await victim0.GetChannelAsync(channel);
+        Assert.Equal(channel.Funding0, view.Held0);
+        Assert.Equal(channel.Funding1, view.Held1);
+        Assert.True(view.IsFunded(channel));
+        Assert.Equal(channel.Funding0.ToBigInteger() - 2, paid0); // two deposits, each 1 wei short
+        Assert.Equal(channel.Funding1.ToBigInteger() - 1, paid1);
+    }
+
+    /// <summary>The griefer deposits more than the victim's whole funding first: the victim's deposit credits nothing, refunds everything, and the channel is funded.</summary>
+    [Fact]
+    public async Task DepositAsync_GrieferDepositsTheWholeFundingFirst_VictimPaysOnlyGasAndChannelIsFunded()
+    {
+        var channel = AnvilFixture.NewChannel(_alice.Address, _bob.Address, AnvilFixture.Ether, AnvilFixture.Ether);
+        var victim = await fx.ConnectAsync(fx.Keys[1]);
+        var griefer = await fx.ConnectAsync(fx.Keys[7]);
+
+        var paid = await FrontRunAsync(channel, 0, victim, griefer, held => channel.Funding0.Subtract(held), channel.Funding0.Add(Amount.FromWei(5)));
+
+        Assert.Equal(BigInteger.Zero, paid);
+        Assert.Equal(channel.Funding0.Add(Amount.FromWei(5)), (await victim.GetChannelAsync(channel)).Held0);
+    }
+
+    /// <summary>
+    /// The victim reads its participant's holdings, the griefer's deposit of <paramref name="grief"/> lands,
+    /// then the victim deposits <paramref name="amountFor"/>(what it read) with the holdings it read. Returns what
+    /// the victim's account paid besides gas (its balance change less the fee of its receipt), in wei.
+    /// </summary>
+    private async Task<BigInteger> FrontRunAsync(
+        ChannelParams channel, int index, EthereumAdjudicator victim, EthereumAdjudicator griefer, Func<Amount, Amount> amountFor, Amount grief)
+    {
+        var view = await victim.GetChannelAsync(channel);
+        var seen = index == 0 ? view.Held0 : view.Held1;
+        await griefer.DepositAsync(channel, index, seen, grief);
+        var before = await fx.BalanceAsync(victim.Account);
+        await victim.DepositAsync(channel, index, seen, amountFor(seen));
+        var receipt = fx.Receipts.Last(r => r.Operation == "Adjudicator.deposit").Receipt;
+        Assert.Equal(victim.Account.ToString().ToLowerInvariant(), receipt.From.ToLowerInvariant());
+        return before - await fx.BalanceAsync(victim.Account) - AnvilFixture.Fee(receipt);
+    }
+
+    [Fact]
+    public async Task ChallengeDurationFloor_DeployedContract_AgreesWithChannelParams()
+    {
+        var adjudicator = await fx.ConnectAsync(fx.Keys[3]);
+        var floor = await adjudicator.QueryAsync<AdjudicatorBindings.MinChallengeDurationFunction, BigInteger>(
+            "MIN_CHALLENGE_DURATION", new(), Nethereum.RPC.Eth.DTOs.BlockParameter.CreateLatest(), CancellationToken.None);
+        Assert.Equal(new BigInteger(ChannelParams.MinChallengeDurationSeconds), floor);
+
+        // The contract accepts (an eth_call of deposit) exactly the durations ChannelParams.IsValid accepts.
+        foreach (var seconds in new ulong[] { 0, 1, 59, 60, 61, 3600, ChannelParams.MaxChallengeDurationSeconds, ChannelParams.MaxChallengeDurationSeconds + 1 })
+        {
+            var channel = AnvilFixture.NewChannel(_alice.Address, _bob.Address, 1, 1, challengeSeconds: seconds);
+            var data = new AdjudicatorBindings.DepositFunction { P = AbiConvert.ToAbi(channel), Idx = 0, ExpectedHeld = 0, Amount = 1 }.GetCallData();
+            bool accepted;
+            try
+            {
+                await fx.Node.RpcAsync("eth_call", new Dictionary<string, string>
+                {
+                    ["from"] = fx.Keys[3].Address.ToString(),
+                    ["to"] = fx.Adjudicator.ToString(),
+                    ["data"] = AbiConvert.ToHex(data),
+                    ["value"] = "0x1",
+                }, "latest");
+                accepted = true;
+            }
+            catch (InvalidOperationException e)
+            {
+                var invalidParams = AdjudicatorBindings.AdjudicatorAbi.Errors.Single(x => x.Value.Name == "InvalidParams").Key;
+                Assert.Contains(invalidParams, e.Message, StringComparison.OrdinalIgnoreCase);
+                accepted = false;
+            }
+
+            Assert.True(accepted == channel.IsValid(out _), $"{seconds} s: contract {(accepted ? "accepts" : "rejects")}, ChannelParams disagrees");
+        }
     }
 
     [Fact]

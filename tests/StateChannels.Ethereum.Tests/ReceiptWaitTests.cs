@@ -133,20 +133,22 @@ public sealed class ReceiptWaitTests(AnvilFixture fx, ITestOutputHelper output) 
                 await Task.Delay(10);
             }
 
-            // ... when a rival deposit for the same participant outbids it into the same block.
-            var data = new AdjudicatorBindings.DepositFunction
+            // ... when a rival's cooperative close of the (still empty) channel outbids it into the same
+            // block. (A rival deposit no longer does: deposits are top-ups and never revert on one another.)
+            var id = Eip712.ComputeChannelId(fx.Domain, channel);
+            var final = fx.SignBoth(new ChannelState(id, 1, 1_000, 1_000, IsFinal: true), _alice, _bob);
+            var data = new AdjudicatorBindings.CloseFunction
             {
                 P = AbiConvert.ToAbi(channel),
-                Idx = 0,
-                ExpectedHeld = 0,
-                Amount = 1_000,
+                S = AbiConvert.ToAbi(final.State),
+                Sig0 = final.Sig0.ToArray(),
+                Sig1 = final.Sig1.ToArray(),
             }.GetCallData();
             await fx.Node.RpcAsync("eth_sendTransaction", new Dictionary<string, string>
             {
                 ["from"] = rival,
                 ["to"] = fx.Adjudicator.ToString(),
                 ["data"] = AbiConvert.ToHex(data),
-                ["value"] = "0x3e8",
                 ["gas"] = "0x493e0",
                 ["maxPriorityFeePerGas"] = "0x174876e800", // 100 gwei
                 ["maxFeePerGas"] = "0x2540be4000", // 160 gwei
@@ -160,10 +162,12 @@ public sealed class ReceiptWaitTests(AnvilFixture fx, ITestOutputHelper output) 
 
         var e = await Assert.ThrowsAsync<StateChannelException>(() => deposit);
         Assert.Equal(ErrorCode.TransactionFailed, e.Code);
-        Assert.StartsWith("UnexpectedHeld", e.Message, StringComparison.Ordinal);
+        Assert.StartsWith("ChannelConcluded", e.Message, StringComparison.Ordinal);
         Assert.Contains("transaction 0x", e.Message, StringComparison.Ordinal);
         output.WriteLine(e.Message);
-        Assert.Equal(new Amount(1_000), (await funder.GetChannelAsync(channel)).Held0); // the rival's only
+        var view = await funder.GetChannelAsync(channel);
+        Assert.True(view.Concluded);
+        Assert.Equal(Amount.Zero, view.Held0); // our deposit reverted with the rest of its transaction
     }
 
     private async Task<BigInteger> PendingNonceAsync(EthAddress account)

@@ -69,7 +69,8 @@ public sealed class WalletRecoveryTests : IAsyncLifetime
     [Fact]
     public async Task Wallet_ForceClose_RegistersLatestStateAndConcludesAfterTheChallengePeriod()
     {
-        var (alice, aliceStart) = await WalletDriver.StartAsync([.. Common("alice"), "--listen", "127.0.0.1:0", "--challenge", "3"], _anvil.PrivateKeys[1]);
+        // The shortest challenge period the contract accepts (60 s); the chain's clock jumps over it below.
+        var (alice, aliceStart) = await WalletDriver.StartAsync([.. Common("alice"), "--listen", "127.0.0.1:0", "--challenge", "60"], _anvil.PrivateKeys[1]);
         await using var aliceOwner = alice;
         var endpoint = (await alice.WaitAsync("ok listen", 0))["endpoint"];
         var (bob, _) = await WalletDriver.StartAsync([.. Common("bob"), "--connect", endpoint, "--peer", aliceStart["address"], "--min-challenge", "3"], _anvil.PrivateKeys[2]);
@@ -80,9 +81,14 @@ public sealed class WalletRecoveryTests : IAsyncLifetime
         var paid = await alice.SendAsync("pay 1000 5");
         await AtVersionAsync(bob, paid["version"]);
 
-        // Bob closes alone: register, wait out 3 s of block time, conclude. Alice's watcher sees it too.
+        // Bob closes alone: register, wait out 60 s of block time (anvil's clock moved once the
+        // registration is on chain), conclude. Alice's watcher sees it too.
         var aliceClosed = alice.Mark;
-        var closed = await bob.SendAsync("force-close");
+        var bobDisputed = bob.Mark;
+        var forceClose = bob.SendAsync("force-close");
+        await bob.WaitAsync("event dispute-seen", bobDisputed);
+        await _anvil.IncreaseTimeAsync(TimeSpan.FromSeconds(61));
+        var closed = await forceClose;
         Assert.Equal(paid["version"], closed["version"]);
         await alice.WaitAsync("event closed", aliceClosed);
         Assert.Equal("Closed", (await alice.SendAsync("balance"))["phase"]);

@@ -20,7 +20,7 @@ internal static class RevertDecoder
     private const string ErrorStringSelector = "0x08c379a0";
     private const string PanicSelector = "0x4e487b71";
 
-    /// <summary>The error's name (e.g. <c>UnexpectedHeld</c>) and a readable rendering of it.</summary>
+    /// <summary>The error's name (e.g. <c>StaleVersion</c>) and a readable rendering of it.</summary>
     public static (string Name, string Detail) Decode(string? revertData)
     {
         if (string.IsNullOrEmpty(revertData) || revertData.Length < 10 || !revertData.StartsWith("0x", StringComparison.OrdinalIgnoreCase))

@@ -13,7 +13,12 @@ public interface IAdjudicator
     /// <summary>The EIP-712 domain (chain id, adjudicator address) states are signed in.</summary>
     Eip712Domain Domain { get; }
 
-    /// <summary>Deposits <paramref name="amount"/> for participant <paramref name="index"/>; reverts on chain unless it currently holds exactly <paramref name="expectedHeld"/>.</summary>
+    /// <summary>
+    /// Tops participant <paramref name="index"/> up to <paramref name="expectedHeld"/> + <paramref name="amount"/>
+    /// (what it held when the caller looked, plus what the caller adds): credits at most <paramref name="amount"/>,
+    /// only what is still missing to that target, and nothing when it is already reached (a repeated call never
+    /// deposits twice); the rest is not taken. A deposit by anyone else never makes this one revert.
+    /// </summary>
     ValueTask DepositAsync(ChannelParams channel, int index, Amount expectedHeld, Amount amount, CancellationToken cancellationToken = default);
 
     /// <summary>The channel's on-chain view at the confirmation depth.</summary>

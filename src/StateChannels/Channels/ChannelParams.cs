@@ -9,6 +9,13 @@ namespace StateChannels;
 /// </summary>
 public sealed class ChannelParams : IEquatable<ChannelParams>
 {
+    /// <summary>
+    /// The shortest challenge duration the contract accepts: 60 seconds (its <c>MIN_CHALLENGE_DURATION</c>),
+    /// a backstop against a channel whose dispute ends before any watcher can react. It is a floor, not a
+    /// recommendation: a channel needs a challenge period long enough for its watcher on its chain.
+    /// </summary>
+    public const ulong MinChallengeDurationSeconds = 60;
+
     /// <summary>The longest allowed challenge duration: 365 days (31,536,000 seconds).</summary>
     public const ulong MaxChallengeDurationSeconds = 31_536_000;
 
@@ -19,7 +26,7 @@ public sealed class ChannelParams : IEquatable<ChannelParams>
     /// <param name="participant0">The opener.</param>
     /// <param name="participant1">The other participant.</param>
     /// <param name="asset"><see cref="EthAddress.Zero"/> for ETH, otherwise the ERC-20 token.</param>
-    /// <param name="challengeDurationSeconds">Seconds a registered state can be refuted; valid range 1..31,536,000.</param>
+    /// <param name="challengeDurationSeconds">Seconds a registered state can be refuted; valid range 60..31,536,000.</param>
     /// <param name="nonce">A random value chosen by the opener (see <see cref="Hash32.CreateRandom"/>).</param>
     /// <param name="funding0">What participant 0 deposits; version 0 gives it exactly this.</param>
     /// <param name="funding1">What participant 1 deposits.</param>
@@ -45,7 +52,7 @@ public sealed class ChannelParams : IEquatable<ChannelParams>
     /// <param name="participant0">The opener.</param>
     /// <param name="participant1">The other participant.</param>
     /// <param name="asset"><see cref="EthAddress.Zero"/> for ETH, otherwise the ERC-20 token.</param>
-    /// <param name="challengeDuration">Time a registered state can be refuted; whole seconds, valid range 1 s..365 days.</param>
+    /// <param name="challengeDuration">Time a registered state can be refuted; whole seconds, valid range 60 s..365 days.</param>
     /// <param name="nonce">A random value chosen by the opener (see <see cref="Hash32.CreateRandom"/>).</param>
     /// <param name="funding0">What participant 0 deposits; version 0 gives it exactly this.</param>
     /// <param name="funding1">What participant 1 deposits.</param>
@@ -111,7 +118,7 @@ public sealed class ChannelParams : IEquatable<ChannelParams>
         error =
             Participant0.IsZero || Participant1.IsZero ? "participants must be non-zero addresses"
             : Participant0 == Participant1 ? "participants must be distinct"
-            : ChallengeDurationSeconds == 0 ? "the challenge duration must be positive"
+            : ChallengeDurationSeconds < MinChallengeDurationSeconds ? "the challenge duration must be at least 60 seconds"
             : ChallengeDurationSeconds > MaxChallengeDurationSeconds ? "the challenge duration must be at most 365 days"
             : Funding0 >= FundingLimit || Funding1 >= FundingLimit ? "each funding must be below 2^120"
             : Funding0.IsZero && Funding1.IsZero ? "the total funding must be positive"
@@ -120,7 +127,7 @@ public sealed class ChannelParams : IEquatable<ChannelParams>
     }
 
     /// <summary>
-    /// Enforces docs/encoding.md: participants non-zero and distinct, 0 &lt; challenge duration
+    /// Enforces docs/encoding.md: participants non-zero and distinct, 60 &lt;= challenge duration
     /// &lt;= 31,536,000 s, each funding &lt; 2^120, total funding &gt; 0.
     /// </summary>
     /// <exception cref="StateChannelException">A rule is broken (<see cref="ErrorCode.InvalidParams"/>).</exception>

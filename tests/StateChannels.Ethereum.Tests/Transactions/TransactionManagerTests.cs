@@ -214,14 +214,16 @@ public sealed class TransactionManagerTests(AnvilFixture fx, ITestOutputHelper o
     [Fact]
     public async Task RegisterAsync_RefutationNearTheChallengeDeadline_BumpsLongBeforeTheIntervalAndByHalf()
     {
-        // Chain: a dispute with an 8-second challenge period runs; our refutation is stuck in the mempool.
+        // Chain: a dispute with 8 seconds of its challenge period left runs; our refutation is stuck in
+        // the mempool. (The contract's shortest period is 60 s: the chain clock jumps 52 s of it.)
         var key = fx.Keys[5];
-        var channel = AnvilFixture.NewChannel(_alice.Address, _bob.Address, 1_000, 1_000, challengeSeconds: 8);
+        var channel = AnvilFixture.NewChannel(_alice.Address, _bob.Address, 1_000, 1_000, challengeSeconds: ChannelParams.MinChallengeDurationSeconds);
         var id = Eip712.ComputeChannelId(fx.Domain, channel);
         var funder = await fx.ConnectAsync(fx.Keys[6]);
         await funder.DepositAsync(channel, 0, Amount.Zero, 1_000);
         await funder.DepositAsync(channel, 1, Amount.Zero, 1_000);
         await funder.RegisterAsync(channel, fx.SignBoth(new ChannelState(id, 1, 1_000, 1_000, IsFinal: false), _alice, _bob));
+        await fx.Node.IncreaseTimeAsync(TimeSpan.FromSeconds(ChannelParams.MinChallengeDurationSeconds - 8));
 
         // The interval alone would wait ten minutes before the first bump.
         var refuter = await ConnectBumpingAsync(key, TimeSpan.FromMinutes(10));

@@ -28,7 +28,7 @@ public class ChannelParamsTests
     [Fact]
     public void Validate_Boundaries_Pass()
     {
-        Make(duration: 1).Validate();
+        Make(duration: ChannelParams.MinChallengeDurationSeconds).Validate();
         Make(duration: ChannelParams.MaxChallengeDurationSeconds).Validate();
         Make(funding0: Limit.Subtract(1UL), funding1: Limit.Subtract(1UL)).Validate();
         Make(funding0: 0UL, funding1: 1UL).Validate();
@@ -40,6 +40,8 @@ public class ChannelParamsTests
         { "zero participant1", Make(p1: EthAddress.Zero) },
         { "same participants", Make(p1: Alice) },
         { "zero duration", Make(duration: 0) },
+        { "1 second duration", Make(duration: 1) },
+        { "duration just below the 60 s floor", Make(duration: ChannelParams.MinChallengeDurationSeconds - 1) },
         { "duration over 365 days", Make(duration: ChannelParams.MaxChallengeDurationSeconds + 1) },
         { "duration uint64 max", Make(duration: ulong.MaxValue) },
         { "funding0 at 2^120", Make(funding0: Limit) },
@@ -56,6 +58,17 @@ public class ChannelParamsTests
         Assert.Equal(ErrorCode.InvalidParams, ex.Code);
         Assert.False(p.IsValid(out string? error), rule);
         Assert.NotNull(error);
+    }
+
+    [Fact]
+    public void ChallengeDurationFloor_Is60Seconds_LikeTheContract()
+    {
+        // The contract's MIN_CHALLENGE_DURATION (contracts/src/Adjudicator.sol); EthereumAdjudicatorTests checks the deployed one.
+        Assert.Equal(60UL, ChannelParams.MinChallengeDurationSeconds);
+        Assert.False(Make(duration: 59).IsValid(out var error));
+        Assert.Equal("the challenge duration must be at least 60 seconds", error);
+        Assert.True(Make(duration: 60).IsValid(out _));
+        Assert.True(new ChannelParams(Alice, Bob, EthAddress.Zero, TimeSpan.FromMinutes(1), Hash32.Zero, 1UL, 0UL).IsValid(out _));
     }
 
     [Fact]
