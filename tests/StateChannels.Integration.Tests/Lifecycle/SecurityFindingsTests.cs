@@ -157,7 +157,8 @@ public sealed class SecurityFindingsTests(LifecycleChain chain, ITestOutputHelpe
     // ---------------------------------------------------------------------------------------------
 
     [Theory]
-    [InlineData(1UL)] // register v0 and conclude in the next block
+    [InlineData(1UL)] // register v0 and conclude in the next block (now also below the 60-s floor of ChannelParams and the contract)
+    [InlineData(60UL)] // the floor itself: valid params on chain, so only MinChallengeDuration refuses it
     [InlineData(365UL * 24 * 3600)] // Bob's deposit locked for a year
     public async Task G3_MalloryOpensWithAnExtremeChallengeDuration_BobRefusesBeforeSigningVersionZero(ulong seconds)
     {
