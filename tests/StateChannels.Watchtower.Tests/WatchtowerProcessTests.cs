@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using System.Text.RegularExpressions;
 using StateChannels.Ethereum;
 using StateChannels.Net;
 using StateChannels.Testing;
@@ -9,9 +10,10 @@ namespace StateChannels.Watchtower.Tests;
 
 /// <summary>
 /// "Mallory" against a victim whose own client is stopped (B1, B14), with the watchtower as a real
-/// process on anvil: fed over TCP, it refutes and concludes; restarted mid-dispute, it catches up.
+/// process on anvil: fed over TCP, it refutes and concludes; restarted mid-dispute, it catches up;
+/// handed the victim's state only after it passed Mallory's registration, it still refutes (G2).
 /// </summary>
-public sealed class WatchtowerProcessTests : IAsyncLifetime
+public sealed partial class WatchtowerProcessTests : IAsyncLifetime
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(120);
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "sc-tower-" + Guid.NewGuid().ToString("N"));
@@ -149,6 +151,79 @@ public sealed class WatchtowerProcessTests : IAsyncLifetime
             Assert.Equal(new BigInteger(800), await BalanceAsync(malloryKey.Address));
         }
     }
+
+    [Fact]
+    public async Task TowerProcess_VictimHandsOverItsStateAfterTheTowerPassedMallorysRegistration_RefutesAndVictimGetsLatestBalance()
+    {
+        await using var tower = await StartTowerAsync("tower-late.db");
+        using var alice = PrivateKey.Create();
+        using var malloryKey = PrivateKey.Create();
+        var (mallory, malloryChain, malloryStore) = await ClientAsync(malloryKey, 2);
+        await using (mallory)
+        {
+            var (client, _, _) = await ClientAsync(alice, 1);
+            ChannelParams p;
+            await using (client)
+            {
+                // Alice and Mallory open 1000/1000 and Mallory pays her 100 × 2; nothing goes to the tower yet.
+                var pair = InMemoryTransport.CreatePair(alice.Address, mallory.Address);
+                using var peers = new CancellationTokenSource();
+                var servedA = client.RunConnectionAsync(pair.First, peers.Token);
+                var servedM = mallory.RunConnectionAsync(pair.Second, peers.Token);
+                var channel = await client.OpenChannelAsync(mallory.Address, 1_000, 1_000).WaitAsync(Limit);
+                var m = mallory.GetChannel(channel.Id);
+                await WaitUntilAsync(() => Task.FromResult(m.Phase == ChannelPhase.Active), () => string.Empty);
+                for (var i = 0; i < 100; i++)
+                {
+                    await m.PayAsync(2).WaitAsync(Limit);
+                }
+
+                await WaitUntilAsync(() => Task.FromResult(channel.Latest!.State.Version == 100), () => string.Empty);
+                p = channel.Params;
+
+                // Mallory registers version 0; the tower, holding nothing of this channel, reads past
+                // that block and polls a few more blocks (its cursor will never come back to it).
+                await malloryChain.RegisterAsync(p, (await malloryStore.GetStateAsync(channel.Id, 0))!);
+                var registeredAt = await _node.BlockNumberAsync();
+                for (var i = 0UL; i <= 3; i++)
+                {
+                    await WaitUntilAsync(() => Task.FromResult(ProcessedUpTo(tower) >= registeredAt + i), () => tower.Output);
+                    await _node.MineAsync();
+                }
+
+                Assert.DoesNotContain("now watched", tower.Output, StringComparison.Ordinal);
+
+                // Only now does Alice's client hand its latest state to the tower; then it stops.
+                var dialer = new TcpChannelDialer(new PrivateKeySigner(alice), Domain);
+                await using var connection = await dialer.ConnectAsync(tower.EndPoint, tower.Address);
+                var feeder = new WatchtowerFeeder(client, connection);
+                using var feeding = new CancellationTokenSource();
+                var feed = feeder.RunAsync(feeding.Token);
+                await feeder.WhenAcknowledgedAsync(channel.Id, 100).WaitAsync(Limit);
+                await feeding.CancelAsync();
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => feed);
+                await peers.CancelAsync();
+                await servedA;
+                await servedM;
+            }
+
+            // The tower refutes with version 100 before the deadline (the contract refuses a refute after it) ...
+            await WaitUntilAsync(async () => (await malloryChain.GetChannelAsync(p)).RegisteredVersion == 100, () => tower.Output);
+
+            // ... and concludes after it: Alice gets her latest balance, to the wei.
+            await _node.IncreaseTimeAsync(p.ChallengeDuration + TimeSpan.FromSeconds(1));
+            await WaitUntilAsync(async () => (await malloryChain.GetChannelAsync(p)).Concluded, () => tower.Output);
+            Assert.Equal(new BigInteger(1_200), await BalanceAsync(alice.Address));
+            Assert.Equal(new BigInteger(800), await BalanceAsync(malloryKey.Address));
+        }
+    }
+
+    /// <summary>The last block the tower's event follower processed, from its debug log (event 1027), or 0.</summary>
+    private static ulong ProcessedUpTo(TowerProcess tower) =>
+        Processed().Matches(tower.Output).Select(m => ulong.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).DefaultIfEmpty(0UL).Max();
+
+    [GeneratedRegex(@"blocks \d+\.\.(\d+) processed")]
+    private static partial Regex Processed();
 
     [Fact]
     public async Task TowerProcess_OfflineForPartOfTheChallengePeriod_RestartCatchesUpFromItsCursorAndRefutesInTime()

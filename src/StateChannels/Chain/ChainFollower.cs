@@ -105,6 +105,7 @@ internal sealed class ChainFollower
             Remember(to, after.Hash);
             await _store.SetCursorAsync(_settings.CursorName, to, cancellationToken).ConfigureAwait(false);
             _next = to + 1;
+            Log.WindowProcessed(_logger, _settings.CursorName, from, to, touched.Count);
         }
     }
 

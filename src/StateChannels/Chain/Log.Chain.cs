@@ -25,4 +25,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1026, Level = LogLevel.Warning, Message = "channel {ChannelId}: reading the funding on chain failed ({Code}): {Reason}; looking again")]
     public static partial void FundingReadFailed(ILogger logger, ChannelId channelId, ErrorCode code, string reason);
+
+    [LoggerMessage(EventId = 1027, Level = LogLevel.Debug, Message = "chain events ({Cursor}): blocks {From}..{To} processed ({Channels} channels touched)")]
+    public static partial void WindowProcessed(ILogger logger, string cursor, ulong from, ulong to, int channels);
 }

@@ -42,4 +42,15 @@ public sealed record ChannelRecord
 
     /// <summary>When the record was last written (UTC, from the client's TimeProvider).</summary>
     public DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>
+    /// When the channel entered its current <see cref="Phase"/> (UTC). Deadlines that run from a
+    /// phase (the funding timeout, the delay before we submit a co-signed close) use it, never
+    /// <see cref="UpdatedAt"/>: the peer can make us write the record (a reestablish), and must not
+    /// push such a deadline back. Default for records written before it existed.
+    /// </summary>
+    public DateTimeOffset PhaseSince { get; init; }
+
+    /// <summary>When the current phase began: <see cref="PhaseSince"/>, or for older records the last write.</summary>
+    internal DateTimeOffset PhaseStart => PhaseSince != default ? PhaseSince : UpdatedAt;
 }

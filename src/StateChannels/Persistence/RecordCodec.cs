@@ -10,7 +10,7 @@ namespace StateChannels;
 /// </summary>
 public static class RecordCodec
 {
-    private const int MaxChannelSize = 2 + 32 + WireWriter.ParamsSize + WireWriter.DomainSize + 3 + 8 + 8
+    private const int MaxChannelSize = 2 + 32 + WireWriter.ParamsSize + WireWriter.DomainSize + 3 + 8 + 8 + 8
         + WireWriter.StateSize + (2 * WireWriter.SignatureSize)
         + WireWriter.StateSize + 32 + WireWriter.SignatureSize;
 
@@ -28,9 +28,14 @@ public static class RecordCodec
         w.Domain(record.Domain);
         w.U8((byte)record.MyIndex);
         w.U8((byte)record.Phase);
-        w.U8((byte)((record.Latest is null ? 0 : 1) | (record.LastSigned is null ? 0 : 2) | (record.FallenBehind ? 4 : 0)));
+        w.U8((byte)((record.Latest is null ? 0 : 1) | (record.LastSigned is null ? 0 : 2) | (record.FallenBehind ? 4 : 0)
+            | (record.PhaseSince == default ? 0 : 8)));
         w.U64(record.PeerSignedVersion);
         w.I64(record.UpdatedAt.ToUnixTimeMilliseconds());
+        if (record.PhaseSince != default)
+        {
+            w.I64(record.PhaseSince.ToUnixTimeMilliseconds()); // optional (flag 8): records written before it lack it
+        }
         if (record.Latest is { } latest)
         {
             w.SignedState(latest);
@@ -58,13 +63,14 @@ public static class RecordCodec
         var myIndex = r.U8();
         var phase = (ChannelPhase)r.U8();
         var flags = r.U8();
-        if (myIndex > 1 || !Enum.IsDefined(phase) || (flags & ~7) != 0)
+        if (myIndex > 1 || !Enum.IsDefined(phase) || (flags & ~15) != 0)
         {
             throw WireReader.Fail("channel record has an invalid index, phase or flags");
         }
 
         var peerSigned = r.U64();
         var updatedAt = ReadTime(ref r);
+        var phaseSince = (flags & 8) != 0 ? ReadTime(ref r) : default;
         var latest = (flags & 1) != 0 ? r.SignedState() : null;
         var lastSigned = (flags & 2) != 0 ? new SignIntent(r.State(), r.Hash(), r.Signature()) : null;
         r.End();
@@ -80,6 +86,7 @@ public static class RecordCodec
             FallenBehind = (flags & 4) != 0,
             PeerSignedVersion = peerSigned,
             UpdatedAt = updatedAt,
+            PhaseSince = phaseSince,
         };
     }
 

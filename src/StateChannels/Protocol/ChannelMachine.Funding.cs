@@ -53,11 +53,10 @@ internal sealed partial class ChannelMachine
         // Invariant 5: we only get here once version 0 is fully signed and durable.
         CrashPoints.Hit(CrashPoints.FundingV0Durable);
 
-        // The funding timeout runs from version 0 becoming durable, not from this (re)start: a
-        // client restarted during funding must not push its deadline back each time. The record is
-        // written when version 0 is stored and seldom while funding, so its write time is that
-        // moment or later: the deadline may come late, never early.
-        var since = _record.UpdatedAt == default ? _engine.Time.GetUtcNow() : _record.UpdatedAt;
+        // The funding timeout runs from version 0 becoming durable (the move to Funding), not from
+        // this (re)start nor from the record's last write: a peer that makes us write it (a
+        // reestablish) must not push the deadline back.
+        var since = _record.PhaseStart == default ? _engine.Time.GetUtcNow() : _record.PhaseStart;
         var deadline = since + _engine.Options.FundingTimeout;
         var mine = Me == 0 ? Params.Funding0 : Params.Funding1;
         var attempts = 0;
@@ -168,29 +167,40 @@ internal sealed partial class ChannelMachine
     /// </summary>
     private async Task StartRefundAsync()
     {
-        var record = Record;
-        if (record.Latest is not { } v0 || record.FallenBehind)
-        {
-            return;
-        }
-
         try
         {
-            var view = await _engine.Adjudicator.GetChannelAsync(Params).ConfigureAwait(false);
-            var held = Me == 0 ? view.Held0 : view.Held1;
-            if (held.IsZero || view.IsSettling)
-            {
-                return;
-            }
-
-            await _engine.Adjudicator.RegisterAsync(Params, v0).ConfigureAwait(false);
-            await LockedAsync(() => MoveAsync(ChannelPhase.Disputed)).ConfigureAwait(false);
-            _engine.Events.Publish(new DisputeSeen(Id, v0.State.Version));
+            await RefundAsync(CancellationToken.None).ConfigureAwait(false);
         }
         catch (StateChannelException e)
         {
             StateChannels.Log.RefundNotStarted(Log, Id, e.Code, e.Message);
         }
+    }
+
+    /// <summary>
+    /// The refund of an Aborted channel: registers version 0 if we hold a deposit and nothing is
+    /// registered yet. Throws on a failed read or transaction, so the watcher, which calls it for
+    /// every Aborted channel it looks at, tries again on its next look (a failure at the funding
+    /// timeout is never the last word).
+    /// </summary>
+    private async Task RefundAsync(CancellationToken cancellationToken)
+    {
+        var record = Record;
+        if (record.Phase != ChannelPhase.Aborted || record.Latest is not { } v0 || record.FallenBehind)
+        {
+            return;
+        }
+
+        var view = await _engine.Adjudicator.GetChannelAsync(Params, cancellationToken).ConfigureAwait(false);
+        var held = Me == 0 ? view.Held0 : view.Held1;
+        if (held.IsZero || view.IsSettling)
+        {
+            return;
+        }
+
+        await _engine.Adjudicator.RegisterAsync(Params, v0, cancellationToken).ConfigureAwait(false);
+        await LockedAsync(() => MoveAsync(ChannelPhase.Disputed), cancellationToken).ConfigureAwait(false);
+        _engine.Events.Publish(new DisputeSeen(Id, v0.State.Version));
     }
 
     /// <summary>

@@ -177,7 +177,7 @@ internal sealed partial class ChannelMachine
         var staged = _staged;
 
         _staged = null;
-        var record = staged.Record with { UpdatedAt = _engine.Time.GetUtcNow() };
+        var record = Stamped(staged.Record);
         try
         {
             var batch = staged.History is { } state ? StoreBatch.Of(record, state) : StoreBatch.Of(record);

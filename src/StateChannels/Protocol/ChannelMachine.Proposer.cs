@@ -23,7 +23,7 @@ internal sealed partial class ChannelMachine
                 throw new StateChannelException(ErrorCode.FallenBehind, $"channel {Id} is syncing from the peer");
             }
 
-            if (_pendingClose is not null || _record.Latest?.State.IsFinal == true)
+            if (_pendingClose is not null || _record.Latest?.State.IsFinal == true || _record.LastSigned?.State.IsFinal == true)
             {
                 throw new StateChannelException(ErrorCode.WrongPhase, $"channel {Id} is closing");
             }
@@ -297,13 +297,26 @@ internal sealed partial class ChannelMachine
             // Our base is older than the peer's latest. The peer sent its newer state (a Confirm, or
             // its reestablish) before this Reject: if it has reached us, propose again on top of it
             // now; else wait for it (adopting it clears _behindPeer and proposes).
-            AbandonInflight();
             if (Latest is { } now && now.Version > proposal.BaseVersion)
             {
+                AbandonInflight();
                 await StartNextAsync().ConfigureAwait(false);
             }
             else
             {
+                // The peer's newer state always precedes its rejection on the connection (a Confirm,
+                // or its reestablish), and none came: the claim is unproven. Our payments fail now,
+                // typed (we signed nothing: they were not made) rather than being proposed again into
+                // the same answer forever (THREATS G8).
+                _inflight = null;
+                if (ReferenceEquals(proposal.Completion, _pendingClose))
+                {
+                    _pendingClose = null;
+                }
+
+                proposal.Fail(new StateChannelException(
+                    ErrorCode.PeerRejected, $"peer said version {proposal.BaseVersion} is behind but sent no newer state"));
+
                 // Wait for the newer state, but not forever: a peer that says "behind" and sends
                 // nothing newer (a fake rejection, THREATS G8) loses the connection after the update
                 // timeout, and the reestablish on reconnect resyncs both sides and proposes again.

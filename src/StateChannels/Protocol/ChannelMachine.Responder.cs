@@ -88,6 +88,16 @@ internal sealed partial class ChannelMachine
             return;
         }
 
+        if (_record.LastSigned is { State.IsFinal: true } signedFinal && state.Version > signedFinal.State.Version)
+        {
+            // A final state we signed ends the channel: the peer holding it can close with it at once
+            // (the contract takes any co-signed final state not older than a registered one), so
+            // nothing we sign above it could ever be claimed. Signing would only let the peer take a
+            // payment back by closing with the final state.
+            throw new StateChannelException(
+                ErrorCode.WrongPhase, $"we signed the final state at version {signedFinal.State.Version}: the channel takes no more updates");
+        }
+
         if (_record.Phase == ChannelPhase.Funding && !state.IsFinal)
         {
             // The peer may have seen both deposits before we did: look now rather than refuse

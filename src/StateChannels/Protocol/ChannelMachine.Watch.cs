@@ -21,7 +21,8 @@ internal sealed partial class ChannelMachine
     /// register it (a refute: strictly higher, before the deadline). That holds for a copy known to
     /// be behind too: a strictly higher version only narrows the cheater's options; only starting a
     /// dispute from a stale copy is unsafe (G7). Otherwise try to conclude (the contract refuses
-    /// before the deadline; estimation of a refused call costs nothing). Nothing registered: submit
+    /// before the deadline; estimation of a refused call costs nothing), also when a refute is refused
+    /// because its deadline has passed (<see cref="DisputeStep"/>). Nothing registered: submit
     /// a final state we co-signed that the peer never submitted (G6). Idempotent: safe to call as
     /// often as wanted, from a restart too.
     /// </summary>
@@ -44,6 +45,7 @@ internal sealed partial class ChannelMachine
             else
             {
                 await SubmitForgottenCloseAsync(cancellationToken).ConfigureAwait(false);
+                await RefundAsync(cancellationToken).ConfigureAwait(false); // an Aborted channel whose refund never started
             }
 
             return;
@@ -51,25 +53,17 @@ internal sealed partial class ChannelMachine
 
         var registered = view.RegisteredVersion.Value;
         await LockedAsync(() => NoteSettlingLockedAsync(view), cancellationToken).ConfigureAwait(false);
-        try
+        var latest = Record.Latest;
+        switch (await DisputeStep.RunAsync(chain, Params, latest, registered, cancellationToken).ConfigureAwait(false))
         {
-            if (Record.Latest is { } latest && latest.State.Version > registered)
-            {
-                await chain.RegisterAsync(Params, latest, cancellationToken).ConfigureAwait(false);
+            case DisputeOutcome.Refuted:
                 _engine.Metrics.DisputeRefuted();
-                _engine.Events.Publish(new DisputeRefuted(Id, registered, latest.State.Version));
-            }
-            else
-            {
-                await chain.ConcludeAsync(Params, cancellationToken).ConfigureAwait(false);
+                _engine.Events.Publish(new DisputeRefuted(Id, registered, latest!.State.Version));
+                break;
+            case DisputeOutcome.Concluded:
                 await LockedAsync(() => MoveAsync(ChannelPhase.Closed), cancellationToken).ConfigureAwait(false);
                 _engine.Events.Publish(new ChannelClosed(Id, registered));
-            }
-        }
-        catch (StateChannelException e) when (e.Code == ErrorCode.TransactionFailed)
-        {
-            // Refused: before the deadline (conclude), after it (refute), or a competing
-            // transaction won. The next look sees the new situation.
+                break;
         }
     }
 
@@ -125,5 +119,5 @@ internal sealed partial class ChannelMachine
     private bool FinalStateDue(ChannelRecord record, DateTimeOffset now) =>
         record.Phase == ChannelPhase.Closing
         && record.Latest is { State.IsFinal: true }
-        && now - record.UpdatedAt >= _engine.Options.CloseSubmitDelay;
+        && now - record.PhaseStart >= _engine.Options.CloseSubmitDelay;
 }

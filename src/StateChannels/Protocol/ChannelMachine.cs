@@ -103,7 +103,7 @@ internal sealed partial class ChannelMachine
     /// </summary>
     private async Task PersistAsync(ChannelRecord next, SignedState? signed = null)
     {
-        next = next with { UpdatedAt = _engine.Time.GetUtcNow() };
+        next = Stamped(next);
         if (_staged is not null)
         {
             await PersistWithStagedAsync(next, signed).ConfigureAwait(false);
@@ -113,6 +113,18 @@ internal sealed partial class ChannelMachine
         var batch = signed is null ? StoreBatch.Of(next) : StoreBatch.Of(next, signed);
         await _engine.Store.WriteAsync(batch).ConfigureAwait(false);
         Adopt(next);
+    }
+
+    /// <summary>
+    /// <paramref name="next"/> with its write time, and with <see cref="ChannelRecord.PhaseSince"/>
+    /// moved on only when its phase differs from the durable one's (a record from before the field
+    /// keeps its last write time as the phase's start: late, never early).
+    /// </summary>
+    private ChannelRecord Stamped(ChannelRecord next)
+    {
+        var now = _engine.Time.GetUtcNow();
+        var since = next.Phase != _durable.Phase ? now : _durable.PhaseSince != default ? _durable.PhaseSince : _durable.UpdatedAt;
+        return next with { UpdatedAt = now, PhaseSince = since == default ? now : since };
     }
 
     /// <summary>Takes <paramref name="next"/>, which the store has just made durable, as the working and the published record.</summary>

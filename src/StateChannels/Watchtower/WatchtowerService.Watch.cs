@@ -6,7 +6,8 @@ public partial class WatchtowerService
     /// <summary>
     /// Watches until cancelled: one look at every held channel (catching up after downtime), then
     /// each <see cref="WatchtowerOptions.ChainPollInterval"/> the channels that new confirmed events
-    /// touch (from the durable cursor <see cref="CursorName"/>, reorg-aware) and those in dispute.
+    /// touch (from the durable cursor <see cref="CursorName"/>, reorg-aware), those in dispute, those
+    /// handed over (a new channel or a higher version) since the last pass, and those whose last look failed.
     /// Refutes with the held state when it is higher than the registered one; otherwise tries to
     /// conclude (the contract refuses before the deadline). One channel's failure never stops the others.
     /// </summary>
@@ -97,14 +98,18 @@ public partial class WatchtowerService
                 continue; // not a channel this tower watches
             }
 
+            var mark = _retry.TryGetValue(id, out var t) ? t : (long?)null;
             try
             {
                 await WatchOneAsync(entry, cancellationToken).ConfigureAwait(false);
-                _retry.TryRemove(id, out _);
+                if (mark is { } m)
+                {
+                    _retry.TryRemove(new KeyValuePair<ChannelId, long>(id, m)); // a mark set during the look stays
+                }
             }
             catch (StateChannelException e)
             {
-                _retry[id] = 0;
+                MarkDue(id);
                 Log.WatchFailed(_logger, id, e.Code, e.Message);
             }
         }
@@ -138,25 +143,16 @@ public partial class WatchtowerService
             _events.Publish(new DisputeSeen(record.Id, registered));
         }
 
-        try
+        switch (await DisputeStep.RunAsync(_adjudicator, record.Params, latest, registered, cancellationToken).ConfigureAwait(false))
         {
-            if (latest.State.Version > registered)
-            {
-                await _adjudicator.RegisterAsync(record.Params, latest, cancellationToken).ConfigureAwait(false);
+            case DisputeOutcome.Refuted:
                 Log.TowerRefuted(_logger, record.Id, registered, latest.State.Version);
                 _events.Publish(new DisputeRefuted(record.Id, registered, latest.State.Version));
-            }
-            else
-            {
-                await _adjudicator.ConcludeAsync(record.Params, cancellationToken).ConfigureAwait(false);
+                break;
+            case DisputeOutcome.Concluded:
                 await MoveAsync(entry, ChannelPhase.Closed, cancellationToken).ConfigureAwait(false);
                 _events.Publish(new ChannelClosed(record.Id, registered));
-            }
-        }
-        catch (StateChannelException e) when (e.Code == ErrorCode.TransactionFailed)
-        {
-            // Refused: before the deadline (conclude), after it (refute), or a competing
-            // transaction won. The next look sees the new situation.
+                break;
         }
     }
 

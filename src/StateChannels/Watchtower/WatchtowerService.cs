@@ -25,7 +25,12 @@ public partial class WatchtowerService
 
     private readonly ConcurrentDictionary<ChannelId, Entry> _channels = new();
     private readonly ConcurrentDictionary<EthAddress, int> _perClient = new();
-    private readonly ConcurrentDictionary<ChannelId, byte> _retry = new();
+
+    // Channels the next pass looks at whatever the events say: their last look failed, or a state
+    // was handed over since (G2: its registration may be on chain already, behind the cursor). The
+    // value is a ticket: a look clears only the mark it started with, never one set while it ran.
+    private readonly ConcurrentDictionary<ChannelId, long> _retry = new();
+    private long _tickets;
     private readonly WatchtowerOptions _options = null!;
     private readonly IChannelStore _store = null!;
     private readonly IAdjudicator _adjudicator = null!;
@@ -114,6 +119,11 @@ public partial class WatchtowerService
     /// participant, the params or balances are invalid, a signature does not verify in this
     /// tower's domain, the tower is full for this client, or the version is not higher than the one
     /// held (an equal, identical state is accepted again: idempotent). Durable before it returns.
+    /// <para>It never reads the chain: a new channel, or a higher version of a held one, is marked
+    /// due and checked against the chain in the next pass of <see cref="RunAsync"/> (within
+    /// <see cref="WatchtowerOptions.ChainPollInterval"/> while it runs), and again each pass until a
+    /// look succeeds. So a registration already on chain (and already behind the tower's event
+    /// cursor) is refuted, and a slow or unreachable node never fails or delays the submission.</para>
     /// </summary>
     /// <param name="client">The authenticated address of the submitting client.</param>
     /// <param name="channel">The channel's params.</param>
@@ -187,6 +197,7 @@ public partial class WatchtowerService
         }
 
         entry.Record = record;
+        MarkDue(id); // checked against the chain in the next pass: the registration may already be behind the cursor
         Log.TowerAccepted(_logger, id, state.State.Version);
         return new WatchtowerReceipt(id, true, state.State.Version, string.Empty);
     }
@@ -209,9 +220,9 @@ public partial class WatchtowerService
             await _store.WriteAsync(StoreBatch.Of(next), cancellationToken).ConfigureAwait(false);
             entry.Record = next;
             Log.TowerAccepted(_logger, id, state.State.Version);
-            if (next.Phase == ChannelPhase.Disputed)
+            if (next.Phase != ChannelPhase.Closed)
             {
-                _retry[id] = 0; // a dispute is under way: answer it with the new state at the next poll
+                MarkDue(id); // checked against the chain (a dispute answered with it) in the next pass, whatever the phase
             }
         }
 
@@ -252,6 +263,9 @@ public partial class WatchtowerService
         Log.TowerRefused(_logger, id, why);
         return new WatchtowerReceipt(id, false, GetLatest(id)?.State.Version ?? 0, why);
     }
+
+    /// <summary>Makes the watcher's next pass look at <paramref name="id"/>.</summary>
+    private void MarkDue(ChannelId id) => _retry[id] = Interlocked.Increment(ref _tickets);
 
     private void Count(EthAddress client) => _perClient.AddOrUpdate(client, 1, (_, n) => n + 1);
 

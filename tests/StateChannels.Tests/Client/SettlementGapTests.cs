@@ -130,28 +130,31 @@ public sealed class SettlementGapTests
     }
 
     [Fact]
-    public async Task FakeFallenBehindReject_PaymentNotParkedForever_ReconnectResyncsAndItCompletes()
+    public async Task FakeFallenBehindReject_PaymentFailsTyped_ConnectionDropsAndAfterResyncPaymentsFlow()
     {
         await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), Options());
         var v1 = peer.Bob.Latest!;
         var pay = peer.Bob.PayAsync(5);
 
-        // Alice answers Bob's proposal "you are behind" and then sends nothing newer.
+        // Alice answers Bob's proposal "you are behind" and sends nothing newer: the claim is
+        // unproven, the payment fails at once (typed), and the update timeout drops the connection.
         var propose = await peer.ReceiveAsync<ProposeUpdate>();
         await peer.SendAsync(new RejectUpdate(peer.Id, propose.State.Version, ErrorCode.FallenBehind, "behind"));
-        await peer.AssertHungUpWithoutAsync<AcceptUpdate>(); // the update timeout drops the connection
-        Assert.False(pay.IsCompleted);
+        var failed = await Assert.ThrowsAsync<StateChannelException>(() => pay.WaitAsync(Limit));
+        Assert.Equal(ErrorCode.PeerRejected, failed.Code);
+        await peer.AssertHungUpWithoutAsync<AcceptUpdate>();
 
-        // Reconnected: the reestablish shows Bob is current; he proposes again and the payment completes.
+        // Reconnected: the reestablish shows Bob is current; his next payment goes through.
         var pair = InMemoryTransport.CreatePair(peer.Alice.Address, peer.BobParty.Address);
         peer.BobParty.Serve(pair.Second);
         var wire = pair.First;
         await ReceiveAsync<Reestablish>(wire);
         await SendAsync(wire, new Reestablish(peer.Id, v1, null, null));
+        var next = peer.Bob.PayAsync(7);
         var again = await ReceiveAsync<ProposeUpdate>(wire);
         Assert.Equal(2UL, again.State.Version);
         await SendAsync(wire, new AcceptUpdate(peer.Id, 2, peer.Sign(again.State)));
-        var receipt = await pay.WaitAsync(Limit);
+        var receipt = await next.WaitAsync(Limit);
         Assert.Equal(2UL, receipt.Version);
     }
 }

@@ -95,6 +95,20 @@ public sealed class WatcherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Watcher_BackAfterTheDeadlineNobodyConcluded_RefuteRefusedSoItConcludes()
+    {
+        // The documented loss, but Mallory does not conclude: Alice's watcher, back too late, finds
+        // its refute refused (ChallengeExpired) and must conclude rather than try the refute forever.
+        var (alice, _) = await MalloryRegistersVersionZeroAsync();
+        _blockTime.Advance(alice.Params.ChallengeDuration + TimeSpan.FromSeconds(1));
+
+        await _alice.Client.WatchOnceAsync(CancellationToken.None);
+        Assert.Equal(ChannelPhase.Closed, alice.Phase);
+        Assert.True((await _chain.For(_alice.Address).GetChannelAsync(alice.Params)).Concluded);
+        Assert.Equal(new Amount(1_000), _chain.BalanceOf(_alice.Address, EthAddress.Zero));
+    }
+
+    [Fact]
     public async Task Watcher_BackOnlineWithinWindow_CatchesUpAndRefutes()
     {
         var (alice, _) = await MalloryRegistersVersionZeroAsync();

@@ -10,20 +10,32 @@ internal sealed class CountingAdjudicator(IAdjudicator inner) : IAdjudicator
     /// <summary>How many of the next view reads fail with <see cref="ErrorCode.ChainRpcFailure"/> (a flaky node).</summary>
     public int FailViews;
 
+    /// <summary>How many of the next (successful) view reads show no registration and no conclusion (a node lagging behind the chain).</summary>
+    public int LaggingViews;
+
+    /// <summary>When set, each view read (already counted) waits for this task before answering: a test acts while a look is under way.</summary>
+    public Task? HoldViews { get; set; }
+
     public Eip712Domain Domain => inner.Domain;
 
     public ValueTask DepositAsync(ChannelParams channel, int index, Amount expectedHeld, Amount amount, CancellationToken cancellationToken = default) =>
         inner.DepositAsync(channel, index, expectedHeld, amount, cancellationToken);
 
-    public ValueTask<OnChainChannel> GetChannelAsync(ChannelParams channel, CancellationToken cancellationToken = default)
+    public async ValueTask<OnChainChannel> GetChannelAsync(ChannelParams channel, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _views);
+        if (HoldViews is { } hold)
+        {
+            await hold.WaitAsync(cancellationToken);
+        }
+
         if (Interlocked.Decrement(ref FailViews) >= 0)
         {
             throw new StateChannelException(ErrorCode.ChainRpcFailure, "flaky node");
         }
 
-        return inner.GetChannelAsync(channel, cancellationToken);
+        var view = await inner.GetChannelAsync(channel, cancellationToken);
+        return Interlocked.Decrement(ref LaggingViews) >= 0 ? view with { RegisteredVersion = null, Deadline = null, Concluded = false } : view;
     }
 
     public ValueTask CloseAsync(ChannelParams channel, SignedState finalState, CancellationToken cancellationToken = default) =>

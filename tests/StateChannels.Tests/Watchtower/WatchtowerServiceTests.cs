@@ -153,6 +153,26 @@ public sealed class WatchtowerServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Tower_HandedTheLatestAfterTheDeadline_RefuteTooLateSoItConcludes()
+    {
+        // Version 0 was registered and its deadline passed before Alice handed over version 100:
+        // the refute is refused (ChallengeExpired); the tower must conclude, not retry it forever.
+        await _chain.For(_alice.Address).DepositAsync(_params, 0, 0, 1_000);
+        await _chain.For(_bob.Address).DepositAsync(_params, 1, 0, 1_000);
+        await _chain.For(_bob.Address).RegisterAsync(_params, State(0, 1_000));
+        _blockTime.Advance(_params.ChallengeDuration + TimeSpan.FromSeconds(1));
+        Assert.True((await _tower.SubmitAsync(_alice.Address, _params, State(100, 1_200))).Accepted);
+        using var stop = new CancellationTokenSource();
+        var run = _tower.RunAsync(stop.Token);
+
+        await WaitUntilAsync(() => Task.FromResult(_tower.GetPhase(Id) == ChannelPhase.Closed));
+        Assert.True((await _chain.For(_bob.Address).GetChannelAsync(_params)).Concluded);
+        Assert.Equal(new Amount(1_000), _chain.BalanceOf(_alice.Address, EthAddress.Zero)); // version 0's payout: too late
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+    }
+
+    [Fact]
     public async Task Tower_RestartedFromItsStore_ReloadsVerifiedStatesAndRefutes()
     {
         await _chain.For(_alice.Address).DepositAsync(_params, 0, 0, 1_000);

@@ -1,0 +1,334 @@
+using StateChannels.Protocol;
+using StateChannels.Testing;
+using StateChannels.Tests.Support;
+
+namespace StateChannels.Tests.Client;
+
+/// <summary>
+/// Second outside review: attacks by a byzantine peer (Alice played raw by <see cref="RawPeer"/>)
+/// against Bob's real engine on the simulated chain. Each test asserts what an honest Bob must get;
+/// a red test is a finding.
+/// </summary>
+public sealed class ReviewAttackTests
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
+
+    private static StateChannelClientOptions Options()
+    {
+        var options = Party.FastOptions();
+        options.CloseSubmitDelay = TimeSpan.FromMilliseconds(200);
+        options.UpdateTimeout = TimeSpan.FromSeconds(5);
+        return options;
+    }
+
+    /// <summary>
+    /// Mallory asks for a cooperative close (final v2), Bob co-signs it, Mallory withholds her Confirm
+    /// and instead pays Bob 50 at v3. Bob accepts and reports the payment received, but Mallory holds
+    /// a fully signed final v2 and closes with it at once: the contract pays v2 (no dispute, a final
+    /// state concludes immediately), so the 50 Bob "received" at v3 never reaches him.
+    /// </summary>
+    [Fact]
+    public async Task SignedFinalUnconfirmed_PeerThenPaysAtHigherVersion_BobMustNotCountItBecauseFinalClosesFirst()
+    {
+        await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), Options());
+        var v1 = peer.Bob.Latest!.State; // 90 / 110
+        var final = v1 with { Version = 2, IsFinal = true };
+        await peer.SendAsync(new ProposeUpdate(final, 1));
+        var accept = await peer.ReceiveAsync<AcceptUpdate>();
+        var fullFinal = new SignedState(final, peer.Sign(final), accept.Signature);
+
+        // No Confirm. A payment to Bob at v3, built on v1.
+        var v3 = v1 with { Version = 3, Balance0 = v1.Balance0 - 50, Balance1 = v1.Balance1 + 50 };
+        await peer.SendAsync(new ProposeUpdate(v3, 1));
+        var answer = await peer.ReceiveAsync(m => m is AcceptUpdate or RejectUpdate);
+        if (answer is AcceptUpdate)
+        {
+            await peer.SendAsync(new ConfirmUpdate(peer.Id, 3, peer.Sign(v3)));
+            await Task.Delay(300);
+        }
+
+        // Mallory closes with the final v2 she holds.
+        await peer.Chain.For(peer.Alice.Address).CloseAsync(peer.Params, fullFinal);
+        var paidToBob = peer.Chain.BalanceOf(peer.BobParty.Address, EthAddress.Zero);
+
+        // Whatever Bob counts as received must be what the chain pays him.
+        var bobThinks = peer.Bob.Latest!.State.Balance1;
+        Assert.True(answer is RejectUpdate, $"Bob signed a payment above a final state he co-signed; he counts {bobThinks}, the chain paid him {paidToBob}");
+        Assert.Equal(bobThinks, paidToBob);
+    }
+
+    /// <summary>
+    /// Mallory opens 100/100, confirms version 0 and never deposits; Bob deposits his 100. At the
+    /// funding timeout Bob moves to Aborted and sends one registration of version 0 (the refund).
+    /// If that one transaction fails (a flaky RPC node; equally a crash between the Aborted write
+    /// and the send), nothing ever sends it again: the watcher acts on an Aborted channel only when
+    /// the chain already shows a registration, so Bob's 100 stay in the contract indefinitely.
+    /// </summary>
+    [Fact]
+    public async Task Aborted_RefundRegistrationFailsOnce_NeverRetried_DepositLocked()
+    {
+        var blockTime = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var chain = new SimulatedChain(new Eip712Domain(31337, EthAddress.Parse("0x5FbDB2315678afecb367f032d93F642f64180aa3")), blockTime);
+        var mallory = PrivateKey.Create();
+        var options = Options();
+        options.FundingTimeout = TimeSpan.FromSeconds(1);
+        await using var bob = await Party.CreateAsync("bob", chain, options: options, clientTime: TimeProvider.System);
+        var pair = InMemoryTransport.CreatePair(mallory.Address, bob.Address);
+        bob.Serve(pair.Second);
+        var wire = pair.First;
+        Signature Sign(ChannelState s) => mallory.Sign(Eip712.HashState(chain.Domain, s));
+        OnChainChannel View(ChannelParams p) => chain.For(mallory.Address).GetChannelAsync(p).AsTask().Result;
+
+        var p = new ChannelParams(mallory.Address, bob.Address, EthAddress.Zero, 3600UL, Hash32.CreateRandom(), 100, 100);
+        var id = Eip712.ComputeChannelId(chain.Domain, p);
+        await SendAsync(wire, new OpenRequest(p, chain.Domain));
+        var v0 = ChannelState.Opening(id, p);
+        await SendAsync(wire, new ProposeUpdate(v0, 0));
+        await ReceiveAsync<AcceptUpdate>(wire);
+        await SendAsync(wire, new ConfirmUpdate(id, 0, Sign(v0)));
+        await RawPeer.WaitUntilAsync(() => View(p).Held1 == 100);
+
+        // The next transaction is Bob's refund registration: the node fails it once.
+        chain.FailNextTransaction = new StateChannelException(ErrorCode.ChainRpcFailure, "simulated node failure");
+        await RawPeer.WaitUntilAsync(() => bob.Client.GetChannel(id).Phase == ChannelPhase.Aborted);
+        await RawPeer.WaitUntilAsync(() => chain.FailNextTransaction is null);
+
+        // Bob keeps his watcher running (both the event-driven catch-up and its polls) well past the
+        // challenge period: his deposit must come back.
+        using var stop = new CancellationTokenSource();
+        var watcher = bob.Client.RunWatcherAsync(stop.Token);
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (DateTime.UtcNow < until && View(p).RegisteredVersion is null && !View(p).Concluded)
+        {
+            await Task.Delay(20);
+        }
+
+        blockTime.Advance(TimeSpan.FromHours(2));
+        until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (DateTime.UtcNow < until && chain.BalanceOf(bob.Address, EthAddress.Zero) != new Amount(100))
+        {
+            await Task.Delay(20);
+        }
+
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watcher);
+        Assert.True(View(p).RegisteredVersion is not null || View(p).Concluded, "nobody ever registered the refund: Bob's deposit stays locked");
+        Assert.Equal(new Amount(100), chain.BalanceOf(bob.Address, EthAddress.Zero));
+    }
+
+    /// <summary>
+    /// Goal 4 (a payment that never completes and never fails): Mallory answers every proposal of
+    /// Bob's with a fake Reject(FallenBehind) and reconnects when the G8 timer drops the connection
+    /// (as any transport with automatic reconnect does). The G8 fix only drops the connection; the
+    /// reestablish re-queues the payment and Bob proposes it again, forever: PayAsync has no
+    /// deadline of its own, and since the payment is in flight almost all the time, cancelling it
+    /// does not withdraw it either.
+    /// </summary>
+    [Fact]
+    public async Task FakeFallenBehindEveryTime_PaymentNeverCompletesNorFails()
+    {
+        var options = Options();
+        options.UpdateTimeout = TimeSpan.FromMilliseconds(500);
+        await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), options);
+        var v1 = peer.Bob.Latest!;
+        var pay = peer.Bob.PayAsync(5);
+
+        var wire = peer.Wire;
+        for (var round = 0; round < 6; round++)
+        {
+            var propose = await ReceiveAsync<ProposeUpdate>(wire);
+            await SendAsync(wire, new RejectUpdate(peer.Id, propose.State.Version, ErrorCode.FallenBehind, "behind"));
+            if (await Task.WhenAny(pay, Task.Delay(options.UpdateTimeout * 2)) == pay)
+            {
+                break; // the payment ended: failed, typed (asserted below)
+            }
+
+            // Bob hangs up after UpdateTimeout; Mallory (or Bob's reconnect policy) dials again.
+            using (var cts = new CancellationTokenSource(Limit))
+            {
+                while (await wire.ReceiveAsync(cts.Token) is not null)
+                {
+                }
+            }
+
+            var pair = InMemoryTransport.CreatePair(peer.Alice.Address, peer.BobParty.Address);
+            peer.BobParty.Serve(pair.Second);
+            wire = pair.First;
+            await ReceiveAsync<Reestablish>(wire);
+            await SendAsync(wire, new Reestablish(peer.Id, v1, null, null));
+        }
+
+        // Six update timeouts later the payment has neither completed nor failed.
+        Assert.True(pay.IsCompleted, $"after 6 rounds ({6 * options.UpdateTimeout}) PayAsync is still pending, with no failure and no deadline");
+        var failed = await Assert.ThrowsAsync<StateChannelException>(() => pay);
+        Assert.Equal(ErrorCode.PeerRejected, failed.Code);
+    }
+
+    /// <summary>
+    /// Goal 2 (lock funds longer than the funding timeout): the funding deadline is recomputed at
+    /// every start from the record's <c>UpdatedAt</c>, and Mallory can make Bob write his record
+    /// whenever she likes: a reestablish carrying a pending state she signed at Bob's next version
+    /// makes him store <c>PeerSignedVersion</c>. Mallory never deposits; Bob restarts now and then (a
+    /// mobile wallet, a deploy, a crash loop); before each restart Mallory reconnects once. Bob's
+    /// funding never times out, so his deposit is never refunded. (The deadline is fixed when the
+    /// funding task starts, from the last write: restarts closer together than half the timeout suffice.)
+    /// </summary>
+    [Fact]
+    public async Task Funding_PeerTouchesRecordBeforeEachRestart_FundingTimeoutNeverFires_DepositLocked()
+    {
+        var chain = new SimulatedChain(new Eip712Domain(31337, EthAddress.Parse("0x5FbDB2315678afecb367f032d93F642f64180aa3")));
+        var mallory = PrivateKey.Create();
+        var bobKey = PrivateKey.Create();
+        var store = new InMemoryChannelStore();
+        var options = Options();
+        options.FundingTimeout = TimeSpan.FromSeconds(3);
+        Signature Sign(ChannelState s) => mallory.Sign(Eip712.HashState(chain.Domain, s));
+        OnChainChannel View(ChannelParams p) => chain.For(mallory.Address).GetChannelAsync(p).AsTask().Result;
+
+        var life = new Life();
+        var bob = await Party.CreateAsync("bob", chain, new MortalStore(store, life), options, clientTime: TimeProvider.System, keyOf: bobKey, adjudicator: new MortalAdjudicator(chain.For(bobKey.Address), life));
+        var pair = InMemoryTransport.CreatePair(mallory.Address, bob.Address);
+        bob.Serve(pair.Second);
+        var wire = pair.First;
+        var p = new ChannelParams(mallory.Address, bob.Address, EthAddress.Zero, 3600UL, Hash32.CreateRandom(), 100, 100);
+        var id = Eip712.ComputeChannelId(chain.Domain, p);
+        await SendAsync(wire, new OpenRequest(p, chain.Domain));
+        var v0 = ChannelState.Opening(id, p);
+        await SendAsync(wire, new ProposeUpdate(v0, 0));
+        var accept = await ReceiveAsync<AcceptUpdate>(wire);
+        await SendAsync(wire, new ConfirmUpdate(id, 0, Sign(v0)));
+        var fullV0 = new SignedState(v0, Sign(v0), accept.Signature);
+        await RawPeer.WaitUntilAsync(() => View(p).Held1 == 100);
+        var started = DateTime.UtcNow;
+
+        var aborted = false;
+        var where = "";
+        try
+        {
+            for (ulong k = 1; k <= 7; k++)
+            {
+                // Bob restarts; Mallory reconnects with a pending state at Bob's next version.
+                life.Dead = true; // the process dies: its tasks write nothing and send nothing any more
+                await bob.DisposeAsync();
+                life = new Life();
+                bob = await Party.CreateAsync("bob", chain, new MortalStore(store, life), options, clientTime: TimeProvider.System, keyOf: bobKey, adjudicator: new MortalAdjudicator(chain.For(bobKey.Address), life));
+                pair = InMemoryTransport.CreatePair(mallory.Address, bob.Address);
+                bob.Serve(pair.Second);
+                wire = pair.First;
+                await ReceiveAsync<Reestablish>(wire);
+                var pending = v0 with { Version = k };
+                await SendAsync(wire, new Reestablish(id, fullV0, pending, Sign(pending)));
+                var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+                while ((await store.GetChannelAsync(id))!.PeerSignedVersion != k && DateTime.UtcNow < until)
+                {
+                    await Task.Delay(5);
+                }
+
+                var rec = (await store.GetChannelAsync(id))!;
+                Assert.True(rec.PeerSignedVersion == k, $"round {k}: psv={rec.PeerSignedVersion} phase={rec.Phase} lastSigned={rec.LastSigned?.State.Version}");
+                await Task.Delay(TimeSpan.FromSeconds(1)); // restarts a second apart: well inside the funding timeout
+                if (!aborted && (bob.Client.GetChannel(id).Phase != ChannelPhase.Funding || View(p).RegisteredVersion is not null))
+                {
+                    aborted = true;
+                    where = $"round {k}, {(DateTime.UtcNow - started).TotalSeconds:F1} s: {bob.Client.GetChannel(id).Phase}, updatedAt {((await store.GetChannelAsync(id))!.UpdatedAt - started).TotalSeconds:F1}";
+                }
+            }
+        }
+        finally
+        {
+            life.Dead = true;
+            await bob.DisposeAsync();
+        }
+
+        var elapsed = DateTime.UtcNow - started;
+        Assert.True(aborted, $"{elapsed.TotalSeconds:F1} s after both signed version 0 (funding timeout {options.FundingTimeout.TotalSeconds} s) Bob is still in Funding and nothing is registered: his deposit is locked");
+    }
+
+    /// <summary>One process lifetime of a party: once dead, its store and chain ports refuse everything (tasks left behind do nothing).</summary>
+    private sealed class Life
+    {
+        public volatile bool Dead;
+
+        public void EnsureAlive()
+        {
+            if (Dead)
+            {
+                throw new StateChannelException(ErrorCode.StorageFailure, "the process is dead");
+            }
+        }
+    }
+
+    private sealed class MortalStore(IChannelStore inner, Life life) : DelegatingStore(inner)
+    {
+        public override ValueTask WriteAsync(StoreBatch batch, CancellationToken cancellationToken = default)
+        {
+            life.EnsureAlive();
+            return Inner.WriteAsync(batch, cancellationToken);
+        }
+    }
+
+    private sealed class MortalAdjudicator(IAdjudicator inner, Life life) : IAdjudicator
+    {
+        public Eip712Domain Domain => inner.Domain;
+
+        public ValueTask DepositAsync(ChannelParams channel, int index, Amount expectedHeld, Amount amount, CancellationToken cancellationToken = default)
+        {
+            Alive();
+            return inner.DepositAsync(channel, index, expectedHeld, amount, cancellationToken);
+        }
+
+        public ValueTask<OnChainChannel> GetChannelAsync(ChannelParams channel, CancellationToken cancellationToken = default)
+        {
+            Alive();
+            return inner.GetChannelAsync(channel, cancellationToken);
+        }
+
+        public ValueTask CloseAsync(ChannelParams channel, SignedState finalState, CancellationToken cancellationToken = default)
+        {
+            Alive();
+            return inner.CloseAsync(channel, finalState, cancellationToken);
+        }
+
+        public ValueTask RegisterAsync(ChannelParams channel, SignedState state, CancellationToken cancellationToken = default)
+        {
+            Alive();
+            return inner.RegisterAsync(channel, state, cancellationToken);
+        }
+
+        public ValueTask ConcludeAsync(ChannelParams channel, CancellationToken cancellationToken = default)
+        {
+            Alive();
+            return inner.ConcludeAsync(channel, cancellationToken);
+        }
+
+        public ValueTask WithdrawAsync(EthAddress asset, CancellationToken cancellationToken = default)
+        {
+            Alive();
+            return inner.WithdrawAsync(asset, cancellationToken);
+        }
+
+        private void Alive()
+        {
+            if (life.Dead)
+            {
+                throw new StateChannelException(ErrorCode.ChainRpcFailure, "the process is dead");
+            }
+        }
+    }
+
+    private static async Task<T> ReceiveAsync<T>(InMemoryConnection wire)
+        where T : ProtocolMessage
+    {
+        using var cts = new CancellationTokenSource(Limit);
+        while (true)
+        {
+            var frame = await wire.ReceiveAsync(cts.Token) ?? throw new InvalidOperationException("connection closed");
+            if (MessageCodec.Decode(frame.Span) is T t)
+            {
+                return t;
+            }
+        }
+    }
+
+    private static Task SendAsync(InMemoryConnection wire, ProtocolMessage m) => wire.SendAsync(MessageCodec.Encode(m)).AsTask();
+}
