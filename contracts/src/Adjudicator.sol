@@ -83,6 +83,12 @@ contract Adjudicator is EIP712, ReentrancyGuardTransient {
     /// this much left the token certainly got its full TOKEN_PAYOUT_GAS (all but 1/64 rule).
     uint256 private constant _TOKEN_FAILURE_GAS = TOKEN_PAYOUT_GAS + TOKEN_PAYOUT_GAS / 63 + 5_000;
 
+    /// @dev Gas an ETH deposit must have left after its effects: the refund's value call needs
+    /// 9,100 up front (value transfer to an existing, warm account; its 2,300 stipend comes back
+    /// only afterwards) plus the last opcodes; the rest gives a smart account's receive function a
+    /// few thousand gas on top of the stipend.
+    uint256 private constant _REFUND_GAS = 12_000;
+
     // Per channel two storage words, packed by hand (gas is a product feature):
     //   funds:   held0 (bits 0-119) | held1 (bits 120-239) | REGISTERED (bit 240) | CONCLUDED (bit 241)
     //   dispute: version (bits 0-63) | deadline (bits 64-103) | balance0 (bits 104-231)
@@ -172,8 +178,9 @@ contract Adjudicator is EIP712, ReentrancyGuardTransient {
     error WithdrawFailed();
     /// @notice Withdrawal to the zero address.
     error ZeroRecipient();
-    /// @notice A payout failed with too little gas to tell a failing recipient from a starved
-    /// one; resend the transaction with more gas.
+    /// @notice Too little gas: a payout failed with too little to tell a failing recipient from
+    /// a starved one, or an ETH deposit lacks the reserve its refund may need; resend the
+    /// transaction with more gas (eth_estimateGas finds enough).
     error InsufficientGas();
 
     constructor() EIP712("StateChannels", "1") {}
@@ -260,7 +267,8 @@ contract Adjudicator is EIP712, ReentrancyGuardTransient {
     /// approve this contract first; only what is needed is pulled, and what actually arrives is
     /// credited (fee-on-transfer tokens credit less).
     /// @dev Reverts with InvalidParams, InvalidParticipantIndex, ZeroAmount, WrongMsgValue,
-    /// ChannelConcluded, HoldingsOverflow, or the token's own error. An ETH deposit needs no
+    /// ChannelConcluded, HoldingsOverflow, InsufficientGas (ETH: less than _REFUND_GAS left after
+    /// the effects), or the token's own error. An ETH deposit needs no
     /// reentrancy lock: its only external call is the refund, made after all its effects, so a
     /// re-entrant call from there sees the same state as a later transaction would (and re-entering
     /// from a payout cannot touch the concluding channel: that one is already CONCLUDED).
@@ -288,6 +296,10 @@ contract Adjudicator is EIP712, ReentrancyGuardTransient {
             // case than a branch around it.
             ch.funds = funds + (credit << shift);
             emit Deposited(id, idx, held + credit);
+            // Every ETH deposit keeps enough gas for the refund path, even when it does not take it:
+            // eth_estimateGas then covers a refund that a deposit landing first (a front-runner's
+            // 1 wei) makes necessary, instead of the refund running out of gas in the mined block.
+            if (gasleft() < _REFUND_GAS) revert InsufficientGas();
             // Effects done: the refund (the caller's own excess) is the last thing this call does.
             if (credit != amount) _refund(id, amount - credit);
         } else {

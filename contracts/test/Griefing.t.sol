@@ -208,6 +208,56 @@ contract GriefingTest is AdjudicatorTest {
         }
     }
 
+    // --- gas: what eth_estimateGas finds must also cover the griefed path ---
+
+    /// The least gas with which `data` succeeds when sent by `from` with `value` (what
+    /// eth_estimateGas finds), leaving the state as it was.
+    function _leastGas(address from, bytes memory data, uint256 value) internal returns (uint256 hi) {
+        uint256 lo = 1_000;
+        hi = 200_000;
+        while (hi - lo > 1) {
+            uint256 mid = (lo + hi) / 2;
+            uint256 snap = vm.snapshotState();
+            vm.prank(from);
+            (bool ok,) = address(adj).call{gas: mid, value: value}(data);
+            vm.revertToState(snap);
+            if (ok) hi = mid;
+            else lo = mid;
+        }
+    }
+
+    /// A wallet estimates its deposit (nothing else deposited yet), signs it with exactly that
+    /// gas (ethers and viem add no margin), and a griefer's deposit lands first in the same block:
+    /// the deposit now takes the refund path, and must still succeed with the estimated gas.
+    function _estimatedThenGriefed(bool peerFirst, uint256 grief) internal {
+        Adjudicator.Params memory p = _params();
+        if (peerFirst) _deposit(p, 0, F0);
+        bytes memory data = abi.encodeCall(Adjudicator.deposit, (p, 1, 0, F1));
+        uint256 estimate = _leastGas(bob, data, F1);
+        _grief(p, 1, grief);
+        uint256 before = bob.balance;
+        vm.prank(bob);
+        (bool ok,) = address(adj).call{gas: estimate, value: F1}(data);
+        emit log_named_uint("estimated gas", estimate);
+        assertTrue(ok, "the griefed deposit ran out of the gas its estimate gave it");
+        assertEq(before - bob.balance, grief >= F1 ? 0 : F1 - grief, "paid only what was missing");
+        assertEq(_held(p, 1), grief >= F1 ? grief : F1, "held1");
+    }
+
+    function test_Griefing_Eth_EstimateCoversTheRefund_SecondDepositOneWei() public {
+        _estimatedThenGriefed(true, 1);
+    }
+
+    function test_Griefing_Eth_EstimateCoversTheRefund_SecondDepositWholeFunding() public {
+        _estimatedThenGriefed(true, F1);
+    }
+
+    function test_Griefing_Eth_EstimateCoversTheRefund_FirstDepositOneWei() public {
+        _estimatedThenGriefed(false, 1);
+    }
+
+    event log_named_uint(string key, uint256 val);
+
     // --- the refund path ---
 
     /// A depositor that cannot take ETH back (a contract without receive): a griefer's wei does

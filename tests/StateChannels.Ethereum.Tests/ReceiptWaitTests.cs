@@ -170,6 +170,76 @@ public sealed class ReceiptWaitTests(AnvilFixture fx, ITestOutputHelper output) 
         Assert.Equal(Amount.Zero, view.Held0); // our deposit reverted with the rest of its transaction
     }
 
+    /// <summary>
+    /// Security review, finding 3, as a real front-runner does it: our deposit is estimated and signed
+    /// while the channel holds nothing for our participant, then a griefer's 1-wei deposit for the same
+    /// participant outbids it into the same block. Ours now takes the refund path (a value call back to
+    /// us, which needs 9,100 gas up front); it must still fit the gas limit made from the estimate, or the
+    /// griefing works after all. The contract keeps that gas in reserve on every ETH deposit, so the
+    /// estimate covers it: checked with our default 25% margin and with none (as ethers and viem send),
+    /// for the first deposit of a channel and for the second (whose storage write is no cheaper when
+    /// griefed). Without the reserve the second deposit ran out of gas with the 25% margin.
+    /// </summary>
+    [Theory]
+    [InlineData(false, 25)]
+    [InlineData(true, 25)]
+    [InlineData(true, 0)]
+    public async Task DepositAsync_GrieferOutbidsItIntoTheSameBlockAfterEstimation_StillSucceedsAndRefunds(bool peerDepositedFirst, int marginPercent)
+    {
+        var channel = AnvilFixture.NewChannel(_alice.Address, _bob.Address, AnvilFixture.Ether, AnvilFixture.Ether);
+        if (peerDepositedFirst)
+        {
+            await (await fx.ConnectAsync(fx.Keys[9])).DepositAsync(channel, 0, Amount.Zero, channel.Funding0);
+        }
+
+        var options = AnvilFixture.FastOptions();
+        options.GasLimitMarginPercent = marginPercent;
+        var victim = await fx.ConnectAsync(fx.Keys[7], options);
+        var griefer = fx.Keys[8].Address.ToString(); // an unlocked anvil account
+        var balance = await fx.BalanceAsync(victim.Account);
+        var before = await PendingNonceAsync(victim.Account);
+        await fx.Node.RpcAsync("evm_setAutomine", false);
+        Task deposit;
+        try
+        {
+            deposit = victim.DepositAsync(channel, 1, Amount.Zero, channel.Funding1).AsTask();
+            while (await PendingNonceAsync(victim.Account) == before)
+            {
+                await Task.Delay(10);
+            }
+
+            var data = new AdjudicatorBindings.DepositFunction
+            {
+                P = AbiConvert.ToAbi(channel),
+                Idx = 1,
+                ExpectedHeld = 0,
+                Amount = 1,
+            }.GetCallData();
+            await fx.Node.RpcAsync("eth_sendTransaction", new Dictionary<string, string>
+            {
+                ["from"] = griefer,
+                ["to"] = fx.Adjudicator.ToString(),
+                ["data"] = AbiConvert.ToHex(data),
+                ["value"] = "0x1",
+                ["gas"] = "0x493e0",
+                ["maxPriorityFeePerGas"] = "0x174876e800", // 100 gwei: ahead of ours
+                ["maxFeePerGas"] = "0x2540be4000",
+            });
+            await fx.Node.MineAsync();
+        }
+        finally
+        {
+            await fx.Node.RpcAsync("evm_setAutomine", true);
+        }
+
+        await deposit.WaitAsync(TimeSpan.FromSeconds(30));
+        var receipt = fx.Receipts.Last(r => r.Operation == "Adjudicator.deposit").Receipt;
+        var tx = await fx.Node.RpcAsync("eth_getTransactionByHash", receipt.TransactionHash);
+        output.WriteLine($"griefed deposit: gas used {receipt.GasUsed.Value} of limit {BigInteger.Parse("0" + ((string)tx!["gas"]!)[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture)}");
+        Assert.Equal(channel.Funding1, (await victim.GetChannelAsync(channel)).Held1);
+        Assert.Equal(balance - (channel.Funding1.ToBigInteger() - 1) - AnvilFixture.Fee(receipt), await fx.BalanceAsync(victim.Account));
+    }
+
     private async Task<BigInteger> PendingNonceAsync(EthAddress account)
     {
         var hex = (string)(await fx.Node.RpcAsync("eth_getTransactionCount", account.ToString(), "pending"))!;
