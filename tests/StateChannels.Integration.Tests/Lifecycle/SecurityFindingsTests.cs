@@ -238,14 +238,16 @@ public sealed class SecurityFindingsTests(LifecycleChain chain, ITestOutputHelpe
 
     [Theory]
     [InlineData("1 wei")]
+    [InlineData("1 wei in the same block, after the victim's estimate")]
     [InlineData("the victim's full funding")]
     public async Task G4_GrieferFrontRunsEveryDeposit_ChannelFundsPaysAndClosesExactlyWithNothingLocked(string griefing)
     {
-        var oneWei = griefing == "1 wei";
+        var oneWei = griefing.StartsWith("1 wei", StringComparison.Ordinal);
         var funding0 = 2 * LifecycleChain.Ether;
         var funding1 = LifecycleChain.Ether;
         var griefer = Own(await Griefer.CreateAsync(Chain));
-        var wrap = griefer.Wrap(victimAmount => oneWei ? Amount.FromWei(1) : victimAmount);
+        var sameBlock = griefing.Contains("same block", StringComparison.Ordinal);
+        var wrap = griefer.Wrap(victimAmount => oneWei ? Amount.FromWei(1) : victimAmount, sameBlock);
         var alice = await PartyAsync("alice", EthAddress.Zero, o => o.FundingTimeout = TimeSpan.FromSeconds(20), followChainEvents: true, wrap: wrap);
         var bob = await PartyAsync("bob", EthAddress.Zero, o => o.FundingTimeout = TimeSpan.FromSeconds(20), followChainEvents: true, wrap: wrap);
         alice.StartWatcher();
@@ -268,6 +270,7 @@ public sealed class SecurityFindingsTests(LifecycleChain chain, ITestOutputHelpe
             $"alice paid in {PaidIn(alice)}, bob {PaidIn(bob)}; deposit calls alice {alice.Gate.DepositCalls}, bob {bob.Gate.DepositCalls}");
         Assert.True(alice.Gate.DepositCalls >= 1 && bob.Gate.DepositCalls >= 1, "both parties deposited (and were front-run)");
         Assert.Equal(alice.Gate.DepositCalls + bob.Gate.DepositCalls, griefer.Attempts);
+        Assert.Equal(sameBlock ? griefer.Attempts : 0, griefer.SameBlock); // each griefer tx was mined just ahead of the victim's
 
         // Nobody is charged twice: what a party paid in never exceeds its funding, and nothing at all
         // when the griefer had already put its full funding there.
