@@ -75,16 +75,26 @@ public sealed class LifecycleParty : IAsyncDisposable
         ChallengeDuration = TimeSpan.FromHours(1),
     };
 
-    /// <summary>Creates a party; with <paramref name="keyHex"/> (a stopped party's), it starts again from that party's file.</summary>
+    /// <summary>
+    /// Creates a party; with <paramref name="keyHex"/> (a stopped party's), it starts again from that party's file.
+    /// With <paramref name="followChainEvents"/> its watcher follows the adjudicator's events through a real
+    /// <see cref="EthereumChainEventSource"/> (from a durable cursor) instead of looking at every channel each poll;
+    /// <paramref name="wrap"/> puts a decorator between the client and its adjudicator (under the gate).
+    /// </summary>
     public static async Task<LifecycleParty> CreateAsync(
-        LifecycleChain chain, string name, string directory, StateChannelClientOptions options, string? keyHex = null)
+        LifecycleChain chain, string name, string directory, StateChannelClientOptions options, string? keyHex = null,
+        bool followChainEvents = false, Func<IAdjudicator, IAdjudicator>? wrap = null)
     {
         keyHex ??= chain.NextFundedKey();
         var key = PrivateKey.Parse(keyHex);
         var adjudicator = await EthereumAdjudicator.ConnectAsync(chain.Node.RpcUrl, chain.Adjudicator, key, LifecycleChain.FastOptions());
-        var gate = new GatedAdjudicator(adjudicator);
+        var gate = new GatedAdjudicator(wrap is null ? adjudicator : wrap(adjudicator));
         var store = LiteDbChannelStore.Open(Path.Combine(directory, name + ".db"));
-        var client = await StateChannelClient.CreateAsync(options, new PrivateKeySigner(key), store, gate);
+        var client = followChainEvents
+            ? await StateChannelClient.CreateAsync(
+                options, new PrivateKeySigner(key), store, gate,
+                new EthereumChainEventSource(chain.Node.RpcUrl, chain.Adjudicator, LifecycleChain.FastOptions()))
+            : await StateChannelClient.CreateAsync(options, new PrivateKeySigner(key), store, gate);
         var party = new LifecycleParty(name, keyHex, key, store, adjudicator, gate, client);
         party.StartEventPump();
         return party;

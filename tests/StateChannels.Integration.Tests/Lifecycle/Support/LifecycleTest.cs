@@ -39,11 +39,13 @@ public abstract class LifecycleTest(LifecycleChain chain, ITestOutputHelper outp
         }
     }
 
-    protected async Task<LifecycleParty> PartyAsync(string name, EthAddress asset, Action<StateChannelClientOptions>? configure = null)
+    protected async Task<LifecycleParty> PartyAsync(
+        string name, EthAddress asset, Action<StateChannelClientOptions>? configure = null,
+        bool followChainEvents = false, Func<IAdjudicator, IAdjudicator>? wrap = null)
     {
         var options = LifecycleParty.FastOptions(asset);
         configure?.Invoke(options);
-        var party = await LifecycleParty.CreateAsync(chain, name, _dir, options);
+        var party = await LifecycleParty.CreateAsync(chain, name, _dir, options, followChainEvents: followChainEvents, wrap: wrap);
         _owned.Add(party);
         return party;
     }
@@ -55,6 +57,14 @@ public abstract class LifecycleTest(LifecycleChain chain, ITestOutputHelper outp
         var again = await LifecycleParty.CreateAsync(chain, party.Name, _dir, LifecycleParty.FastOptions(asset), party.KeyHex);
         _owned.Add(again);
         return again;
+    }
+
+    /// <summary>Disposes <paramref name="owned"/> at the end of the test (before the parties created earlier).</summary>
+    protected T Own<T>(T owned)
+        where T : IAsyncDisposable
+    {
+        _owned.Add(owned);
+        return owned;
     }
 
     protected async Task<TcpLink> ConnectAsync(LifecycleParty listening, LifecycleParty dialling)
