@@ -144,6 +144,23 @@ contract SignaturesTest is AdjudicatorTest {
         _expectInvalid(0, abi.encodePacked(bytes32(0), bytes32(0), uint8(28)), good1);
     }
 
+    /// A signature that recovers to address(0) must never stand for a participant: params with a
+    /// zero participant are refused before any signature is looked at (the other test's channel
+    /// has non-zero participants, so it passes even when that check is gone).
+    function test_Attack_ZeroAddressRecovery_NeverStandsForAZeroParticipant() public {
+        Adjudicator.Params memory q = Adjudicator.Params(alice, address(0), address(0), CHALLENGE, 7, F0, F1);
+        Adjudicator.State memory t = _state(q, 3, F0 + F1, false);
+        bytes memory zero = abi.encodePacked(bytes32(0), bytes32(uint256(1)), uint8(27));
+        bytes memory sig = _sign(PK0, adj.hashState(t));
+        vm.expectRevert(Adjudicator.InvalidParams.selector);
+        adj.register(q, t, sig, zero);
+        q = Adjudicator.Params(address(0), bob, address(0), CHALLENGE, 7, F0, F1);
+        t = _state(q, 3, 0, false);
+        sig = _sign(PK1, adj.hashState(t));
+        vm.expectRevert(Adjudicator.InvalidParams.selector);
+        adj.register(q, t, zero, sig);
+    }
+
     // --- A7 misattributed signatures ---
 
     function test_Attack_NonParticipantSignature_Rejected() public {

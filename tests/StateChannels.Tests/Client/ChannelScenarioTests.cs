@@ -202,6 +202,31 @@ public sealed class ChannelScenarioTests : IAsyncLifetime
         await WaitUntilAsync(() => b.Latest!.State.Version == 2);
     }
 
+    /// <summary>
+    /// THREATS C4: Bob stops after Alice's Confirm was lost, so his store holds only his own
+    /// signature on version 1 (what a kill between receiving and storing the Confirm leaves), and
+    /// restarts from that store. Alice's reestablish alone restores the fully signed version 1: no
+    /// later payment is needed to supersede it, so a dispute right after the restart pays Bob it.
+    /// </summary>
+    [Fact]
+    public async Task Restart_ResponderStoredOnlyItsIntent_PeersReestablishRestoresFullySignedState()
+    {
+        var (a, _) = await OpenAsync();
+        _link.Faults.DropNext(Is(MessageType.Confirm));
+        await a.PayAsync(7).WaitAsync(Limit);
+        await _alice.DisconnectAllAsync();
+        await _bob.DisposeAsync();
+        var stored = await _bob.Store.GetChannelAsync(a.Id);
+        Assert.Equal(0UL, stored!.Latest!.State.Version);
+        Assert.Equal(1UL, stored.LastSigned!.State.Version);
+
+        _bob = await Party.CreateAsync("bob", _chain, _bob.Store, keyOf: _bob.Key);
+        Party.Reconnect(_link, _alice, _bob);
+        var b = _bob.Client.GetChannel(a.Id);
+        await WaitUntilAsync(() => b.Latest!.State.Version == 1);
+        AssertConverged(a, b, 993, 1_007);
+    }
+
     [Fact]
     public async Task Responder_ConfirmNeverArrives_DropsConnectionAfterUpdateTimeoutThenConverges()
     {

@@ -149,6 +149,25 @@ public sealed class MalloryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reestablish_HigherVersionWithOurSignatureButNotThePeers_RejectedNoStateChange()
+    {
+        // THREATS B8/B9: Mallory takes Bob's signature on the next version, withholds her Confirm,
+        // and presents that state as fully signed with a signature of hers that does not verify.
+        // Adopted, it would be Bob's latest: his refute with it would revert on chain.
+        var before = await PayBobAsync(10);
+        var s = before.State;
+        var next = s with { Version = s.Version + 1, Balance0 = s.Balance0 - 1, Balance1 = s.Balance1 + 1 };
+        await SendAsync(new ProposeUpdate(next, s.Version));
+        var bobs = (await ReceiveAsync<AcceptUpdate>()).Signature;
+        using var stranger = PrivateKey.Create();
+        var notMallorys = stranger.Sign(Eip712.HashState(_chain.Domain, next));
+        await SendAsync(new Reestablish(_id, new SignedState(next, notMallorys, bobs), null, null));
+        var frame = await _wire.ReceiveAsync(new CancellationTokenSource(Limit).Token);
+        Assert.Null(frame); // Bob hung up
+        Assert.Equal(before, Bob.Latest);
+    }
+
+    [Fact]
     public async Task Frames_RandomBytesAndUnknownType_ConnectionDroppedStateUnchanged()
     {
         var before = await PayBobAsync(10);
