@@ -58,6 +58,49 @@ public sealed class ReviewAttackTests
     }
 
     /// <summary>
+    /// The non-final twin of the first attack. Mallory proposes v2 (+50 to Bob) and withholds her
+    /// Confirm; then proposes v3 on top of v1 (+1 to Bob). Bob signs both: Mallory now holds v2 and v3
+    /// fully signed. She reconnects and presents v2 as her latest: Bob adopts it (it is above his
+    /// latest v1) and reports 50 received. Mallory registers v3: Bob's watcher cannot refute (his
+    /// latest, v2, is lower), and after the deadline the chain pays Bob v3's 111, not the 160 he
+    /// counts. Same with the honest-looking path (Reject(ProposalAbandoned) for v2 before v3).
+    /// </summary>
+    [Fact]
+    public async Task TwoSignedPendingStates_PeerLaterCompletesTheLowerRicherOne_BobCountsMoneyTheHigherRevokes()
+    {
+        await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), Options());
+        var v1 = peer.Bob.Latest!.State; // 90 / 110
+        var v2 = RawPeer.Pay(v1, 50);   // 40 / 160
+        await peer.SendAsync(new ProposeUpdate(v2, 1));
+        var a2 = await peer.ReceiveAsync<AcceptUpdate>();
+        await peer.SendAsync(new RejectUpdate(peer.Id, 2, ErrorCode.ProposalAbandoned, "abandoned")); // (also works without this)
+
+        var v3 = v1 with { Version = 3, Balance0 = v1.Balance0 - 1, Balance1 = v1.Balance1 + 1 }; // 89 / 111
+        await peer.SendAsync(new ProposeUpdate(v3, 1));
+        var answer = await peer.ReceiveAsync(m => m is AcceptUpdate or RejectUpdate);
+        Assert.True(answer is AcceptUpdate, "defence: Bob refused v3"); // (if refused, the attack ends here)
+        var full2 = new SignedState(v2, peer.Sign(v2), a2.Signature);
+        var full3 = new SignedState(v3, peer.Sign(v3), ((AcceptUpdate)answer).Signature);
+
+        // Reconnect; Mallory's reestablish presents v2 as her latest fully signed state.
+        var pair = InMemoryTransport.CreatePair(peer.Alice.Address, peer.BobParty.Address);
+        peer.BobParty.Serve(pair.Second);
+        await ReceiveAsync<Reestablish>(pair.First);
+        await SendAsync(pair.First, new Reestablish(peer.Id, full2, null, null));
+        await RawPeer.WaitUntilAsync(() => peer.Bob.Latest!.State.Version == 2);
+        var counted = peer.Bob.Latest!.State.Balance1;
+        await RawPeer.WaitUntilAsync(() => peer.Received().Contains(2UL)); // PaymentReceived at v2: +50
+
+        // Mallory registers v3; Bob's watcher looks and has nothing higher to refute with.
+        await peer.Chain.For(peer.Alice.Address).RegisterAsync(peer.Params, full3);
+        await peer.BobParty.Client.WatchOnceAsync(CancellationToken.None);
+        var registered = (await peer.Chain.For(peer.Alice.Address).GetChannelAsync(peer.Params)).RegisteredVersion;
+        Assert.True(
+            registered != 3,
+            $"Bob reported PaymentReceived at versions [{string.Join(", ", peer.Received())}] and counts {counted} (v2); v3 is registered and cannot be refuted: the chain will pay him {v3.Balance1}");
+    }
+
+    /// <summary>
     /// Mallory opens 100/100, confirms version 0 and never deposits; Bob deposits his 100. At the
     /// funding timeout Bob moves to Aborted and sends one registration of version 0 (the refund).
     /// If that one transaction fails (a flaky RPC node; equally a crash between the Aborted write
