@@ -101,6 +101,42 @@ public sealed class ReviewAttackTests
     }
 
     /// <summary>
+    /// The same with a final state on top, so no watcher or deadline can help: Mallory proposes v2
+    /// (+50 to Bob) and withholds her Confirm; then proposes a close, final v3 with v1's balances,
+    /// which Bob co-signs (a final state keeps the balances of his latest fully signed state, v1).
+    /// She reconnects and presents v2: Bob adopts it and reports 50 received. She closes with v3 at
+    /// once: the chain pays Bob v1's 110, not the 160 he counts.
+    /// </summary>
+    [Fact]
+    public async Task SignedPaymentThenFinalOnOlderBase_PeerCompletesThePaymentThenClosesWithTheFinal()
+    {
+        await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), Options());
+        var v1 = peer.Bob.Latest!.State; // 90 / 110
+        var v2 = RawPeer.Pay(v1, 50);   // 40 / 160
+        await peer.SendAsync(new ProposeUpdate(v2, 1));
+        var a2 = await peer.ReceiveAsync<AcceptUpdate>();
+
+        var final = v1 with { Version = 3, IsFinal = true }; // 90 / 110
+        await peer.SendAsync(new ProposeUpdate(final, 1));
+        var answer = await peer.ReceiveAsync(m => m is AcceptUpdate or RejectUpdate);
+        Assert.True(answer is AcceptUpdate, "defence: Bob refused the final state"); // (if refused, the attack ends here)
+        var full2 = new SignedState(v2, peer.Sign(v2), a2.Signature);
+        var fullFinal = new SignedState(final, peer.Sign(final), ((AcceptUpdate)answer).Signature);
+
+        var pair = InMemoryTransport.CreatePair(peer.Alice.Address, peer.BobParty.Address);
+        peer.BobParty.Serve(pair.Second);
+        await ReceiveAsync<Reestablish>(pair.First);
+        await SendAsync(pair.First, new Reestablish(peer.Id, full2, null, null));
+        await RawPeer.WaitUntilAsync(() => peer.Bob.Latest!.State.Version == 2);
+        await RawPeer.WaitUntilAsync(() => peer.Received().Contains(2UL));
+        var counted = peer.Bob.Latest!.State.Balance1;
+
+        await peer.Chain.For(peer.Alice.Address).CloseAsync(peer.Params, fullFinal);
+        var paid = peer.Chain.BalanceOf(peer.BobParty.Address, EthAddress.Zero);
+        Assert.True(paid == counted, $"Bob reported PaymentReceived at v2 and counts {counted}; Mallory closed with the final v3 and the chain paid him {paid}");
+    }
+
+    /// <summary>
     /// Mallory opens 100/100, confirms version 0 and never deposits; Bob deposits his 100. At the
     /// funding timeout Bob moves to Aborted and sends one registration of version 0 (the refund).
     /// If that one transaction fails (a flaky RPC node; equally a crash between the Aborted write
