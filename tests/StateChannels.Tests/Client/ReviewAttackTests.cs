@@ -323,6 +323,36 @@ public sealed class ReviewAttackTests
         Assert.True(aborted, $"{elapsed.TotalSeconds:F1} s after both signed version 0 (funding timeout {options.FundingTimeout.TotalSeconds} s) Bob is still in Funding and nothing is registered: his deposit is locked");
     }
 
+    /// <summary>
+    /// Goal 4: Bob pays while Mallory proposes a close at the same version and wins the tie-break
+    /// (version 2: participant 0). Bob drops his proposal, re-queues the payment, co-signs the final
+    /// state, and Mallory confirms it: the channel is Closing, where no payment can ever be proposed.
+    /// The queued payment is neither completed nor failed (Closing is reached by adoption, not by
+    /// MoveAsync, so FailPendingWork never runs); it waits until a watcher happens to see the close
+    /// on chain — without a watcher, forever.
+    /// </summary>
+    [Fact]
+    public async Task PaymentRacingPeersFinalState_FinalWins_PaymentNeverFailsNorCompletes()
+    {
+        var options = Options();
+        options.UpdateTimeout = TimeSpan.FromSeconds(2);
+        await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), options);
+        var v1 = peer.Bob.Latest!.State;
+        var pay = peer.Bob.PayAsync(5);
+        var bobs = await peer.ReceiveAsync<ProposeUpdate>();
+        Assert.Equal(2UL, bobs.State.Version);
+
+        var final = v1 with { Version = 2, IsFinal = true };
+        await peer.SendAsync(new ProposeUpdate(final, 1));
+        var answer = await peer.ReceiveAsync(m => true);
+        Assert.True(answer is AcceptUpdate, $"Bob answered {answer}");
+        await peer.SendAsync(new ConfirmUpdate(peer.Id, 2, peer.Sign(final)));
+        await RawPeer.WaitUntilAsync(() => peer.Bob.Phase == ChannelPhase.Closing);
+
+        await Task.Delay(3 * options.UpdateTimeout);
+        Assert.True(pay.IsCompleted, "the channel is Closing (final state fully signed) and Bob's payment is still pending: it can never be made, and nothing fails it");
+    }
+
     /// <summary>One process lifetime of a party: once dead, its store and chain ports refuse everything (tasks left behind do nothing).</summary>
     private sealed class Life
     {
