@@ -353,6 +353,45 @@ public sealed class ReviewAttackTests
         Assert.True(pay.IsCompleted, "the channel is Closing (final state fully signed) and Bob's payment is still pending: it can never be made, and nothing fails it");
     }
 
+    /// <summary>
+    /// RecordVerifier drops a record's fully signed latest state whenever any part of the record
+    /// fails, also when only the sign-once intent is bad. The latest state carries both signatures
+    /// and verifies on its own: G7 says a verified copy refutes. Here Alice's record holds v5 (both
+    /// signatures fine) with a damaged intent signature; after a restart her watcher has nothing to
+    /// refute with, and Bob's registration of v2 (20 less for her) stands.
+    /// </summary>
+    [Fact]
+    public async Task StoredIntentDamaged_VerifiedLatestDroppedToo_WatcherCannotRefute()
+    {
+        var chain = new SimulatedChain(new Eip712Domain(31337, EthAddress.Parse("0x5FbDB2315678afecb367f032d93F642f64180aa3")));
+        await using var alice = await Party.CreateAsync("alice", chain);
+        await using var bob = await Party.CreateAsync("bob", chain);
+        Party.Connect(alice, bob);
+        var a = await alice.Client.OpenChannelAsync(bob.Address, 1_000, 1_000).WaitAsync(Limit);
+        var b = bob.Client.GetChannel(a.Id);
+        await RawPeer.WaitUntilAsync(() => b.Phase == ChannelPhase.Active);
+        for (var i = 0; i < 5; i++)
+        {
+            await b.PayAsync(10).WaitAsync(Limit); // version 5 gives Alice 1,050
+        }
+
+        await RawPeer.WaitUntilAsync(() => a.Latest!.State.Version == 5);
+        await alice.DisposeAsync();
+        await bob.DisconnectAllAsync();
+
+        // Alice's stored intent gets a bad signature (a bad write, a bug, a tool); her v5 is intact.
+        var record = (await alice.Store.GetChannelAsync(a.Id))!;
+        using var stranger = PrivateKey.Create();
+        var damaged = record with { LastSigned = record.LastSigned! with { Signature = stranger.Sign(record.LastSigned.Digest) } };
+        await alice.Store.WriteAsync(StoreBatch.Of(damaged));
+
+        await using var restarted = await Party.CreateAsync("alice-restarted", chain, alice.Store, keyOf: alice.Key);
+        await chain.For(bob.Address).RegisterAsync(a.Params, (await bob.Store.GetStateAsync(a.Id, 2))!);
+        await restarted.Client.WatchOnceAsync(CancellationToken.None);
+        var registered = (await chain.For(bob.Address).GetChannelAsync(a.Params)).RegisteredVersion;
+        Assert.True(registered == 5, $"registered version {registered}: Alice held v5 signed by both and did not refute");
+    }
+
     /// <summary>One process lifetime of a party: once dead, its store and chain ports refuse everything (tasks left behind do nothing).</summary>
     private sealed class Life
     {
