@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using StateChannels.Testing;
+
+namespace StateChannels.Tests.Watchtower;
+
+/// <summary>
+/// Second outside review: one client floods the tower with channels that do not exist on chain
+/// (two keys of its own, any params, a state both of them signed: no deposit, no gas). The tower
+/// accepts up to <see cref="WatchtowerOptions.MaxChannelsPerClient"/> (10,000 by default) per
+/// client, any number of clients, and looks at channels one by one, one RPC each: an honest
+/// client's dispute waits behind the whole pile. At 50 ms per RPC, 10,000 junk channels cost 500 s
+/// per pass; eight keys exceed a one-hour challenge. Here: 1,500 junk channels at ~2 ms each.
+/// </summary>
+public sealed class TowerFloodTests
+{
+    private const int Junk = 1_500;
+    private static readonly TimeSpan RpcLatency = TimeSpan.FromMilliseconds(2);
+    private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(1); // 200 poll intervals
+    private static readonly Eip712Domain Domain = new(31337, EthAddress.Parse("0x5FbDB2315678afecb367f032d93F642f64180aa3"));
+
+    private static SignedState Signed(ChannelParams p, ulong version, ulong balance0, PrivateKey k0, PrivateKey k1)
+    {
+        var state = new ChannelState(Eip712.ComputeChannelId(Domain, p), version, balance0, p.GetTotal() - new Amount(balance0), false);
+        var digest = Eip712.HashState(Domain, state);
+        return new SignedState(state, k0.Sign(digest), k1.Sign(digest));
+    }
+
+    private static async Task FloodAsync(WatchtowerService tower, PrivateKey m1, PrivateKey m2)
+    {
+        for (var i = 0; i < Junk; i++)
+        {
+            var p = new ChannelParams(m1.Address, m2.Address, EthAddress.Zero, 3600UL, Hash32.CreateRandom(), 1, 1);
+            var receipt = await tower.SubmitAsync(m1.Address, p, Signed(p, 1, 1, m1, m2));
+            Assert.True(receipt.Accepted, receipt.Reason);
+        }
+    }
+
+    private static async Task<TimeSpan> TimeToRefuteAsync(SimulatedChain chain, ChannelParams p, ulong expected)
+    {
+        var clock = Stopwatch.StartNew();
+        var view = chain.For(EthAddress.Parse("0x00000000000000000000000000000000000000aa"));
+        while ((await view.GetChannelAsync(p)).RegisteredVersion != expected && clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(5);
+        }
+
+        return clock.Elapsed;
+    }
+
+    /// <summary>
+    /// Tower branch (G2 fix): every accepted new channel is marked due and looked at in the next pass,
+    /// before the tower reads events again. A flood submitted while the tower runs delays the refute of
+    /// an honest channel by the whole flood. (On main, where a new channel is not marked due, this
+    /// attack is the restart one below.)
+    /// </summary>
+    [Fact]
+    public async Task Tower_JunkChannelsHandedOverWhileRunning_HonestRefuteWaitsBehindThem()
+    {
+        var chain = new SimulatedChain(Domain);
+        using var alice = PrivateKey.Create();
+        using var bob = PrivateKey.Create();
+        using var gas = PrivateKey.Create();
+        using var m1 = PrivateKey.Create();
+        using var m2 = PrivateKey.Create();
+        var tower = await WatchtowerService.CreateAsync(
+            new WatchtowerOptions { ChainPollInterval = TimeSpan.FromMilliseconds(5) },
+            new InMemoryChannelStore(), new SlowAdjudicator(chain.For(gas.Address)), chain.Events, TimeProvider.System);
+        var p = new ChannelParams(alice.Address, bob.Address, EthAddress.Zero, 3600UL, Hash32.CreateRandom(), 1_000, 1_000);
+        Assert.True((await tower.SubmitAsync(bob.Address, p, Signed(p, 9, 100, alice, bob))).Accepted);
+
+        using var stop = new CancellationTokenSource();
+        var run = tower.RunAsync(stop.Token);
+        await Task.Delay(500); // the tower has looked at Bob's channel and polls idly
+        await FloodAsync(tower, m1, m2);
+        await Task.Delay(50); // a pass over the marked channels has begun
+
+        await chain.For(alice.Address).RegisterAsync(p, Signed(p, 0, 1_000, alice, bob));
+        var took = await TimeToRefuteAsync(chain, p, 9);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.True(took < Prompt, $"the tower refuted Bob's channel {took.TotalSeconds:F1} s after the registration (poll interval 5 ms): it was looking at {Junk} junk channels first");
+    }
+
+    /// <summary>
+    /// Main and tower branch: after a restart the tower looks at every held channel once before it
+    /// reads any event, so a registration made meanwhile waits for the whole sweep over junk channels.
+    /// </summary>
+    [Fact]
+    public async Task Tower_RestartedWithJunkChannels_HonestRefuteWaitsForTheSweep()
+    {
+        var chain = new SimulatedChain(Domain);
+        using var alice = PrivateKey.Create();
+        using var bob = PrivateKey.Create();
+        using var gas = PrivateKey.Create();
+        using var m1 = PrivateKey.Create();
+        using var m2 = PrivateKey.Create();
+        var store = new InMemoryChannelStore();
+        var options = new WatchtowerOptions { ChainPollInterval = TimeSpan.FromMilliseconds(5) };
+        var first = await WatchtowerService.CreateAsync(options, store, new SlowAdjudicator(chain.For(gas.Address)), chain.Events, TimeProvider.System);
+        var p = new ChannelParams(alice.Address, bob.Address, EthAddress.Zero, 3600UL, Hash32.CreateRandom(), 1_000, 1_000);
+        Assert.True((await first.SubmitAsync(bob.Address, p, Signed(p, 9, 100, alice, bob))).Accepted);
+        await FloodAsync(first, m1, m2);
+
+        var tower = await WatchtowerService.CreateAsync(options, store, new SlowAdjudicator(chain.For(gas.Address)), chain.Events, TimeProvider.System);
+        using var stop = new CancellationTokenSource();
+        var run = tower.RunAsync(stop.Token);
+        await Task.Delay(100); // the catch-up sweep is under way
+        await chain.For(alice.Address).RegisterAsync(p, Signed(p, 0, 1_000, alice, bob));
+        var took = await TimeToRefuteAsync(chain, p, 9);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.True(took < Prompt, $"the restarted tower refuted Bob's channel {took.TotalSeconds:F1} s after the registration: it swept {Junk} junk channels first");
+    }
+
+    /// <summary>An RPC node with a fixed latency on every view read (a real one: 20-100 ms).</summary>
+    private sealed class SlowAdjudicator(IAdjudicator inner) : IAdjudicator
+    {
+        public Eip712Domain Domain => inner.Domain;
+
+        public ValueTask DepositAsync(ChannelParams channel, int index, Amount expectedHeld, Amount amount, CancellationToken cancellationToken = default) =>
+            inner.DepositAsync(channel, index, expectedHeld, amount, cancellationToken);
+
+        public async ValueTask<OnChainChannel> GetChannelAsync(ChannelParams channel, CancellationToken cancellationToken = default)
+        {
+            await Task.Delay(RpcLatency, cancellationToken);
+            return await inner.GetChannelAsync(channel, cancellationToken);
+        }
+
+        public ValueTask CloseAsync(ChannelParams channel, SignedState finalState, CancellationToken cancellationToken = default) =>
+            inner.CloseAsync(channel, finalState, cancellationToken);
+
+        public ValueTask RegisterAsync(ChannelParams channel, SignedState state, CancellationToken cancellationToken = default) =>
+            inner.RegisterAsync(channel, state, cancellationToken);
+
+        public ValueTask ConcludeAsync(ChannelParams channel, CancellationToken cancellationToken = default) =>
+            inner.ConcludeAsync(channel, cancellationToken);
+
+        public ValueTask WithdrawAsync(EthAddress asset, CancellationToken cancellationToken = default) =>
+            inner.WithdrawAsync(asset, cancellationToken);
+    }
+}
