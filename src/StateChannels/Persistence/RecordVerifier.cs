@@ -17,14 +17,18 @@ internal static class RecordVerifier
     /// <inheritdoc cref="Verify(ChannelRecord, EthAddress, ILogger)"/>
     public static ChannelRecord Verify(ChannelRecord record, EthAddress me, ISecp256k1 secp256k1, ILogger logger)
     {
-        var why = Check(record, me, secp256k1);
+        var (why, latestVerified) = Check(record, me, secp256k1);
         if (why is null)
         {
             return record;
         }
 
         Log.StoredStateInvalid(logger, record.Id, why);
-        return record with { Latest = null, FallenBehind = true };
+
+        // Only the sign-once record failed: the latest state verified on its own (both signatures),
+        // so keep it for refuting a lower registration (a fallen-behind copy refutes, never starts
+        // a dispute); drop only what did not verify.
+        return record with { Latest = latestVerified ? record.Latest : null, FallenBehind = true };
     }
 
     /// <summary>
@@ -35,16 +39,17 @@ internal static class RecordVerifier
     private static bool SameAsVerifiedLatest(ChannelRecord r, SignIntent intent) =>
         r.Latest is { } full && full.State == intent.State && full.SignatureOf(r.MyIndex) == intent.Signature;
 
-    private static string? Check(ChannelRecord r, EthAddress me, ISecp256k1 secp256k1)
+    /// <summary>Why the record cannot be trusted (null if it can), and whether its latest state verified on its own.</summary>
+    private static (string? Why, bool LatestVerified) Check(ChannelRecord r, EthAddress me, ISecp256k1 secp256k1)
     {
         if (Eip712.ComputeChannelId(r.Domain, r.Params) != r.Id)
         {
-            return "channel id does not match its params";
+            return ("channel id does not match its params", false);
         }
 
         if (r.MyIndex is not (0 or 1) || (r.MyIndex == 0 ? r.Params.Participant0 : r.Params.Participant1) != me)
         {
-            return "we are not the participant the record says";
+            return ("we are not the participant the record says", false);
         }
 
         if (r.Latest is { } full)
@@ -54,7 +59,7 @@ internal static class RecordVerifier
                 || !Ecdsa.Verify(secp256k1, digest, full.Sig0, r.Params.Participant0)
                 || !Ecdsa.Verify(secp256k1, digest, full.Sig1, r.Params.Participant1))
             {
-                return $"latest state (version {full.State.Version}) is not signed by both participants";
+                return ($"latest state (version {full.State.Version}) is not signed by both participants", false);
             }
         }
 
@@ -62,9 +67,9 @@ internal static class RecordVerifier
             && (Eip712.HashState(r.Domain, intent.State) != intent.Digest
                 || (!SameAsVerifiedLatest(r, intent) && !Ecdsa.Verify(secp256k1, intent.Digest, intent.Signature, me))))
         {
-            return "sign-once record does not verify";
+            return ("sign-once record does not verify", true);
         }
 
-        return null;
+        return (null, true);
     }
 }

@@ -88,16 +88,6 @@ internal sealed partial class ChannelMachine
             return;
         }
 
-        if (_record.LastSigned is { State.IsFinal: true } signedFinal && state.Version > signedFinal.State.Version)
-        {
-            // A final state we signed ends the channel: the peer holding it can close with it at once
-            // (the contract takes any co-signed final state not older than a registered one), so
-            // nothing we sign above it could ever be claimed. Signing would only let the peer take a
-            // payment back by closing with the final state.
-            throw new StateChannelException(
-                ErrorCode.WrongPhase, $"we signed the final state at version {signedFinal.State.Version}: the channel takes no more updates");
-        }
-
         if (_record.Phase == ChannelPhase.Funding && !state.IsFinal)
         {
             // The peer may have seen both deposits before we did: look now rather than refuse
@@ -119,7 +109,7 @@ internal sealed partial class ChannelMachine
         // known to have signed. The peer's own signature on a version we never completed (proven in
         // its reestablish: PeerSignedVersion) is skipped by the proposer, since sign-once forbids it
         // to sign anything else there, so we must not insist on that version either.
-        TransitionRules.EnsureValidTransition(Id, Params, Current, state, NextVersion, Me);
+        TransitionRules.EnsureValidTransition(Id, Params, Current, state, NextVersion, Me, _record.LastSigned?.State);
     }
 
     private async Task HandleConfirmAsync(ConfirmUpdate confirm, IPeerLink from, IChannelInbox? inbox)
@@ -230,7 +220,31 @@ internal sealed partial class ChannelMachine
             _engine.Events.Publish(new ChannelSynced(Id, full.State.Version));
         }
 
+        if (full.State.IsFinal)
+        {
+            OnFinalAdopted(full);
+        }
+
         OnFullySigned(full);
+    }
+
+    /// <summary>
+    /// The peer's final state is now ours too (it won a tie-break against our payment, or closed
+    /// while we had payments queued): nothing queued can ever be proposed, so it fails now, typed;
+    /// a close we asked for is done by this final state.
+    /// </summary>
+    private void OnFinalAdopted(SignedState final)
+    {
+        var error = new StateChannelException(ErrorCode.WrongPhase, $"channel {Id} closed at version {final.State.Version}: not done");
+        foreach (var payment in _queue)
+        {
+            payment.Completion.TrySetException(error);
+        }
+
+        _queue.Clear();
+        _queuedTotal = Amount.Zero;
+        _pendingClose?.TrySetResult(final);
+        _pendingClose = null;
     }
 
     /// <summary>

@@ -31,14 +31,41 @@ public static class TransitionRules
     /// money flows only toward the responder (invariant 3), and a final state keeps the balances
     /// as they are. A no-op non-final update is refused (it would only burn a version).
     /// </summary>
+    /// <param name="id">The channel id.</param>
+    /// <param name="channel">The channel's params.</param>
+    /// <param name="latest">The latest fully signed state.</param>
+    /// <param name="next">The state to sign.</param>
+    /// <param name="expectedVersion">The version <paramref name="next"/> must have.</param>
+    /// <param name="responderIndex">The responder's participant index.</param>
+    /// <param name="unsettled">
+    /// The highest state the responder signed, if it is above <paramref name="latest"/>: the peer holds
+    /// our signature on it and may still complete it, whatever it says (a ProposalAbandoned proves
+    /// nothing). Nothing is signed above a final one (the peer could close with it at once), and
+    /// <paramref name="next"/> must pay the responder at least what it pays: otherwise the peer could
+    /// complete the richer one, let us count it, and register or close with the poorer one above it.
+    /// </param>
     /// <exception cref="StateChannelException"><see cref="ErrorCode.InvalidTransition"/> naming the broken rule.</exception>
     public static void EnsureValidTransition(
-        ChannelId id, ChannelParams channel, ChannelState latest, ChannelState next, ulong expectedVersion, int responderIndex)
+        ChannelId id, ChannelParams channel, ChannelState latest, ChannelState next, ulong expectedVersion, int responderIndex,
+        ChannelState? unsettled = null)
     {
         EnsureWellFormed(id, channel, next);
         if (latest.IsFinal)
         {
             throw Invalid($"version {latest.Version} is final: the channel takes no more updates");
+        }
+
+        if (unsettled is { } pending && pending.Version > latest.Version)
+        {
+            if (pending.IsFinal)
+            {
+                throw Invalid($"we signed the final state at version {pending.Version}: the channel takes no more updates");
+            }
+
+            if (BalanceOf(next, responderIndex) < BalanceOf(pending, responderIndex))
+            {
+                throw Invalid($"version {pending.Version}, which we signed and the peer may still complete, pays us more");
+            }
         }
 
         if (next.Version != expectedVersion)

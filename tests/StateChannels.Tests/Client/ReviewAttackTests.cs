@@ -66,7 +66,7 @@ public sealed class ReviewAttackTests
     /// counts. Same with the honest-looking path (Reject(ProposalAbandoned) for v2 before v3).
     /// </summary>
     [Fact]
-    public async Task TwoSignedPendingStates_PeerLaterCompletesTheLowerRicherOne_BobCountsMoneyTheHigherRevokes()
+    public async Task TwoSignedPendingStates_SecondPayingLessThanTheUnsettledFirst_Refused()
     {
         await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), Options());
         var v1 = peer.Bob.Latest!.State; // 90 / 110
@@ -78,26 +78,21 @@ public sealed class ReviewAttackTests
         var v3 = v1 with { Version = 3, Balance0 = v1.Balance0 - 1, Balance1 = v1.Balance1 + 1 }; // 89 / 111
         await peer.SendAsync(new ProposeUpdate(v3, 1));
         var answer = await peer.ReceiveAsync(m => m is AcceptUpdate or RejectUpdate);
-        Assert.True(answer is AcceptUpdate, "defence: Bob refused v3"); // (if refused, the attack ends here)
-        var full2 = new SignedState(v2, peer.Sign(v2), a2.Signature);
-        var full3 = new SignedState(v3, peer.Sign(v3), ((AcceptUpdate)answer).Signature);
+        await AssertRefusedAboveUnsettledAsync(peer, answer);
+    }
 
-        // Reconnect; Mallory's reestablish presents v2 as her latest fully signed state.
-        var pair = InMemoryTransport.CreatePair(peer.Alice.Address, peer.BobParty.Address);
-        peer.BobParty.Serve(pair.Second);
-        await ReceiveAsync<Reestablish>(pair.First);
-        await SendAsync(pair.First, new Reestablish(peer.Id, full2, null, null));
-        await RawPeer.WaitUntilAsync(() => peer.Bob.Latest!.State.Version == 2);
-        var counted = peer.Bob.Latest!.State.Balance1;
-        await RawPeer.WaitUntilAsync(() => peer.Received().Contains(2UL)); // PaymentReceived at v2: +50
-
-        // Mallory registers v3; Bob's watcher looks and has nothing higher to refute with.
-        await peer.Chain.For(peer.Alice.Address).RegisterAsync(peer.Params, full3);
-        await peer.BobParty.Client.WatchOnceAsync(CancellationToken.None);
-        var registered = (await peer.Chain.For(peer.Alice.Address).GetChannelAsync(peer.Params)).RegisteredVersion;
-        Assert.True(
-            registered != 3,
-            $"Bob reported PaymentReceived at versions [{string.Join(", ", peer.Received())}] and counts {counted} (v2); v3 is registered and cannot be refuted: the chain will pay him {v3.Balance1}");
+    /// <summary>
+    /// The defence against both: Bob refuses to sign above an unsettled state of his (v2) anything
+    /// that pays him less than it (TransitionRules, <c>unsettled</c>); so whichever of his signed
+    /// states Mallory completes, registers or closes with, the chain pays Bob at least what he counts.
+    /// </summary>
+    private static async Task AssertRefusedAboveUnsettledAsync(RawPeer peer, ProtocolMessage answer)
+    {
+        var refused = Assert.IsType<RejectUpdate>(answer);
+        Assert.Equal(ErrorCode.InvalidTransition, refused.Code);
+        Assert.Equal(3UL, refused.Version);
+        var record = await peer.BobParty.Store.GetChannelAsync(peer.Id);
+        Assert.Equal(2UL, record!.LastSigned!.State.Version); // nothing signed above v2
     }
 
     /// <summary>
@@ -108,7 +103,7 @@ public sealed class ReviewAttackTests
     /// once: the chain pays Bob v1's 110, not the 160 he counts.
     /// </summary>
     [Fact]
-    public async Task SignedPaymentThenFinalOnOlderBase_PeerCompletesThePaymentThenClosesWithTheFinal()
+    public async Task SignedPaymentThenFinalOnOlderBase_FinalPayingLessThanTheUnsettledPayment_Refused()
     {
         await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), Options());
         var v1 = peer.Bob.Latest!.State; // 90 / 110
@@ -119,21 +114,7 @@ public sealed class ReviewAttackTests
         var final = v1 with { Version = 3, IsFinal = true }; // 90 / 110
         await peer.SendAsync(new ProposeUpdate(final, 1));
         var answer = await peer.ReceiveAsync(m => m is AcceptUpdate or RejectUpdate);
-        Assert.True(answer is AcceptUpdate, "defence: Bob refused the final state"); // (if refused, the attack ends here)
-        var full2 = new SignedState(v2, peer.Sign(v2), a2.Signature);
-        var fullFinal = new SignedState(final, peer.Sign(final), ((AcceptUpdate)answer).Signature);
-
-        var pair = InMemoryTransport.CreatePair(peer.Alice.Address, peer.BobParty.Address);
-        peer.BobParty.Serve(pair.Second);
-        await ReceiveAsync<Reestablish>(pair.First);
-        await SendAsync(pair.First, new Reestablish(peer.Id, full2, null, null));
-        await RawPeer.WaitUntilAsync(() => peer.Bob.Latest!.State.Version == 2);
-        await RawPeer.WaitUntilAsync(() => peer.Received().Contains(2UL));
-        var counted = peer.Bob.Latest!.State.Balance1;
-
-        await peer.Chain.For(peer.Alice.Address).CloseAsync(peer.Params, fullFinal);
-        var paid = peer.Chain.BalanceOf(peer.BobParty.Address, EthAddress.Zero);
-        Assert.True(paid == counted, $"Bob reported PaymentReceived at v2 and counts {counted}; Mallory closed with the final v3 and the chain paid him {paid}");
+        await AssertRefusedAboveUnsettledAsync(peer, answer);
     }
 
     /// <summary>
