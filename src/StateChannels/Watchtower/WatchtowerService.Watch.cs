@@ -21,7 +21,14 @@ public partial class WatchtowerService
             _logger);
         follower.StaleChanged += (stale, reason) => _events.Publish(stale ? new ChainStale(reason) : new ChainFresh(reason));
         await follower.StartAsync(cancellationToken).ConfigureAwait(false);
-        await WatchAsync(_channels.Keys.ToList(), cancellationToken).ConfigureAwait(false);
+
+        // Catch up after downtime: every held channel is due once, taken a slice per pass so that
+        // events (a registration made meanwhile) are read between slices, not after the whole sweep.
+        foreach (var id in _channels.Keys)
+        {
+            MarkDue(id);
+        }
+
         while (true)
         {
             try
@@ -38,10 +45,12 @@ public partial class WatchtowerService
                 Log.ChainPollFailed(_logger, e.Code, e.Message);
             }
 
-            var due = _channels.Where(kv => kv.Value.Record?.Phase == ChannelPhase.Disputed || _retry.ContainsKey(kv.Key))
-                .Select(kv => kv.Key)
-                .ToList();
-            await WatchAsync(due, cancellationToken).ConfigureAwait(false);
+            // Disputes need a look after their deadline, which no event announces (registering one
+            // costs its maker gas, so they are few); marked channels a slice at a time, oldest first.
+            var disputed = _channels.Where(kv => kv.Value.Record?.Phase == ChannelPhase.Disputed).Select(kv => kv.Key).ToHashSet();
+            await WatchAsync(disputed, cancellationToken).ConfigureAwait(false);
+            var slice = _retry.Where(kv => !disputed.Contains(kv.Key)).OrderBy(kv => kv.Value).Take(_options.MaxLooksPerPass).Select(kv => kv.Key).ToList();
+            await WatchAsync(slice, cancellationToken).ConfigureAwait(false);
             await Task.Delay(_options.ChainPollInterval, _time, cancellationToken).ConfigureAwait(false);
         }
     }

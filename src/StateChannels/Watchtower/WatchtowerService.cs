@@ -31,6 +31,9 @@ public partial class WatchtowerService
     // value is a ticket: a look clears only the mark it started with, never one set while it ran.
     private readonly ConcurrentDictionary<ChannelId, long> _retry = new();
     private long _tickets;
+
+    /// <summary>Channels counted against <see cref="WatchtowerOptions.MaxChannels"/> (under the <c>_perClient</c> lock).</summary>
+    private int _held;
     private readonly WatchtowerOptions _options = null!;
     private readonly IChannelStore _store = null!;
     private readonly IAdjudicator _adjudicator = null!;
@@ -98,7 +101,7 @@ public partial class WatchtowerService
             }
 
             tower._channels[record.Id] = new Entry { Record = record };
-            tower.Count(record.MyIndex == 0 ? record.Params.Participant0 : record.Params.Participant1);
+            tower.CountLoaded(record.MyIndex == 0 ? record.Params.Participant0 : record.Params.Participant1);
         }
 
         return tower;
@@ -176,7 +179,7 @@ public partial class WatchtowerService
         if (!TryCount(client))
         {
             _channels.TryRemove(new KeyValuePair<ChannelId, Entry>(id, entry));
-            return Refuse(id, $"at most {_options.MaxChannelsPerClient} channels per client");
+            return Refuse(id, $"at most {_options.MaxChannelsPerClient} channels per client and {_options.MaxChannels} in all");
         }
 
         // MyIndex records which participant registered the channel with the tower (its quota).
@@ -269,14 +272,26 @@ public partial class WatchtowerService
 
     private void Count(EthAddress client) => _perClient.AddOrUpdate(client, 1, (_, n) => n + 1);
 
+    /// <summary>Counts a channel loaded from the store (its client's quota and the tower's total).</summary>
+    private void CountLoaded(EthAddress client)
+    {
+        lock (_perClient)
+        {
+            Count(client);
+            _held++;
+        }
+    }
+
     private bool TryCount(EthAddress client)
     {
         lock (_perClient)
         {
-            if (_perClient.GetValueOrDefault(client) >= _options.MaxChannelsPerClient)
+            if (_perClient.GetValueOrDefault(client) >= _options.MaxChannelsPerClient || _held >= _options.MaxChannels)
             {
                 return false;
             }
+
+            _held++;
 
             Count(client);
             return true;
@@ -288,6 +303,7 @@ public partial class WatchtowerService
         lock (_perClient)
         {
             _perClient.AddOrUpdate(client, 0, (_, n) => n - 1);
+            _held--;
         }
     }
 

@@ -112,6 +112,23 @@ public sealed class WatchtowerServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Submit_MoreChannelsThanMaxChannelsInAll_RefusedWhateverTheClient()
+    {
+        // Any key can be a client: the per-client quota alone bounds nothing (second review).
+        var tower = await NewTowerAsync(new WatchtowerOptions { MaxChannels = 1 });
+        Assert.True((await tower.SubmitAsync(_alice.Address, _params, State(1, 900))).Accepted);
+        var (second, secondState) = OtherChannel();
+        var refused = await tower.SubmitAsync(_bob.Address, second, secondState);
+        Assert.False(refused.Accepted);
+        Assert.Contains("in all", refused.Reason, StringComparison.Ordinal);
+        Assert.Equal(1, tower.ChannelCount);
+
+        // Counted again after a restart, from the store.
+        var restarted = await NewTowerAsync(new WatchtowerOptions { MaxChannels = 1 });
+        Assert.False((await restarted.SubmitAsync(_bob.Address, second, secondState)).Accepted);
+    }
+
+    [Fact]
     public async Task Submit_CancelledBefore_ThrowsAndStoresNothing()
     {
         using var cts = new CancellationTokenSource();
@@ -202,7 +219,8 @@ public sealed class WatchtowerServiceTests : IAsyncLifetime
             using var stop = new CancellationTokenSource();
             var serve = _tower.RunConnectionAsync(pair.Second, stop.Token);
             var feeder = new WatchtowerFeeder(alice.Client, pair.First);
-            var feeding = feeder.RunAsync(stop.Token);
+            using var stopFeeder = new CancellationTokenSource(); // its own: the tower closing first would end it normally
+            var feeding = feeder.RunAsync(stopFeeder.Token);
             for (var i = 0; i < 20; i++)
             {
                 await channel.PayAsync(1).WaitAsync(Limit);
@@ -219,8 +237,9 @@ public sealed class WatchtowerServiceTests : IAsyncLifetime
             await rogueServe.WaitAsync(Limit);
             Assert.Equal(20UL, _tower.GetLatest(channel.Id)!.State.Version);
 
-            await stop.CancelAsync();
+            await stopFeeder.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => feeding.WaitAsync(Limit));
+            await stop.CancelAsync();
             await serve.WaitAsync(Limit);
         }
     }
