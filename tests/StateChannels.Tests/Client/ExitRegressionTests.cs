@@ -166,31 +166,29 @@ public sealed class ExitRegressionTests : IAsyncLifetime
     }
 
     /// <summary>The chain as a crashed process sees it: after <see cref="Crash"/>, every call fails.</summary>
-    private sealed class Crashable(IAdjudicator inner) : IAdjudicator
+    private sealed class Crashable(IAdjudicator inner) : DelegatingAdjudicator(inner)
     {
         private volatile bool _crashed;
 
-        public Eip712Domain Domain => inner.Domain;
-
         public void Crash() => _crashed = true;
 
-        public ValueTask DepositAsync(ChannelParams channel, int index, Amount expectedHeld, Amount amount, CancellationToken cancellationToken = default) =>
-            Alive() ? inner.DepositAsync(channel, index, expectedHeld, amount, cancellationToken) : throw Dead();
+        public override ValueTask DepositAsync(ChannelParams channel, int index, Amount expectedHeld, Amount amount, CancellationToken cancellationToken = default) =>
+            Alive() ? Inner.DepositAsync(channel, index, expectedHeld, amount, cancellationToken) : throw Dead();
 
-        public ValueTask<OnChainChannel> GetChannelAsync(ChannelParams channel, CancellationToken cancellationToken = default) =>
-            Alive() ? inner.GetChannelAsync(channel, cancellationToken) : throw Dead();
+        public override ValueTask<OnChainChannel> GetChannelAsync(ChannelParams channel, CancellationToken cancellationToken = default) =>
+            Alive() ? Inner.GetChannelAsync(channel, cancellationToken) : throw Dead();
 
-        public ValueTask CloseAsync(ChannelParams channel, SignedState finalState, CancellationToken cancellationToken = default) =>
-            Alive() ? inner.CloseAsync(channel, finalState, cancellationToken) : throw Dead();
+        public override ValueTask CloseAsync(ChannelParams channel, SignedState finalState, CancellationToken cancellationToken = default) =>
+            Alive() ? Inner.CloseAsync(channel, finalState, cancellationToken) : throw Dead();
 
-        public ValueTask RegisterAsync(ChannelParams channel, SignedState state, CancellationToken cancellationToken = default) =>
-            Alive() ? inner.RegisterAsync(channel, state, cancellationToken) : throw Dead();
+        public override ValueTask RegisterAsync(ChannelParams channel, SignedState state, CancellationToken cancellationToken = default) =>
+            Alive() ? Inner.RegisterAsync(channel, state, cancellationToken) : throw Dead();
 
-        public ValueTask ConcludeAsync(ChannelParams channel, CancellationToken cancellationToken = default) =>
-            Alive() ? inner.ConcludeAsync(channel, cancellationToken) : throw Dead();
+        public override ValueTask ConcludeAsync(ChannelParams channel, CancellationToken cancellationToken = default) =>
+            Alive() ? Inner.ConcludeAsync(channel, cancellationToken) : throw Dead();
 
-        public ValueTask WithdrawAsync(EthAddress asset, CancellationToken cancellationToken = default) =>
-            Alive() ? inner.WithdrawAsync(asset, cancellationToken) : throw Dead();
+        public override ValueTask WithdrawAsync(EthAddress asset, CancellationToken cancellationToken = default) =>
+            Alive() ? Inner.WithdrawAsync(asset, cancellationToken) : throw Dead();
 
         private bool Alive() => !_crashed;
 
@@ -198,26 +196,9 @@ public sealed class ExitRegressionTests : IAsyncLifetime
     }
 
     /// <summary>A peer that signs version 0 and then never deposits.</summary>
-    private sealed class NeverFunds(IAdjudicator inner) : IAdjudicator
+    private sealed class NeverFunds(IAdjudicator inner) : DelegatingAdjudicator(inner)
     {
-        public Eip712Domain Domain => inner.Domain;
-
-        public ValueTask DepositAsync(ChannelParams channel, int index, Amount expectedHeld, Amount amount, CancellationToken cancellationToken = default) =>
+        public override ValueTask DepositAsync(ChannelParams channel, int index, Amount expectedHeld, Amount amount, CancellationToken cancellationToken = default) =>
             ValueTask.CompletedTask;
-
-        public ValueTask<OnChainChannel> GetChannelAsync(ChannelParams channel, CancellationToken cancellationToken = default) =>
-            inner.GetChannelAsync(channel, cancellationToken);
-
-        public ValueTask CloseAsync(ChannelParams channel, SignedState finalState, CancellationToken cancellationToken = default) =>
-            inner.CloseAsync(channel, finalState, cancellationToken);
-
-        public ValueTask RegisterAsync(ChannelParams channel, SignedState state, CancellationToken cancellationToken = default) =>
-            inner.RegisterAsync(channel, state, cancellationToken);
-
-        public ValueTask ConcludeAsync(ChannelParams channel, CancellationToken cancellationToken = default) =>
-            inner.ConcludeAsync(channel, cancellationToken);
-
-        public ValueTask WithdrawAsync(EthAddress asset, CancellationToken cancellationToken = default) =>
-            inner.WithdrawAsync(asset, cancellationToken);
     }
 }

@@ -144,27 +144,15 @@ public sealed class OpenBoundsTests : IAsyncLifetime
     }
 
     /// <summary>Lets a griefer deposit <c>grief</c> for the participant right before each of its deposits.</summary>
-    private sealed class FrontRunning(SimulatedAdjudicator inner, SimulatedAdjudicator griefer, ulong grief) : IAdjudicator
+    private sealed class FrontRunning(SimulatedAdjudicator inner, SimulatedAdjudicator griefer, ulong grief) : DelegatingAdjudicator(inner)
     {
         public int Deposits { get; private set; }
 
-        public Eip712Domain Domain => inner.Domain;
-
-        public async ValueTask DepositAsync(ChannelParams channel, int index, Amount expectedHeld, Amount amount, CancellationToken cancellationToken = default)
+        public override async ValueTask DepositAsync(ChannelParams channel, int index, Amount expectedHeld, Amount amount, CancellationToken cancellationToken = default)
         {
             Deposits++;
             await griefer.DepositAsync(channel, index, expectedHeld, grief, cancellationToken);
-            await inner.DepositAsync(channel, index, expectedHeld, amount, cancellationToken);
+            await Inner.DepositAsync(channel, index, expectedHeld, amount, cancellationToken);
         }
-
-        public ValueTask<OnChainChannel> GetChannelAsync(ChannelParams channel, CancellationToken cancellationToken = default) => inner.GetChannelAsync(channel, cancellationToken);
-
-        public ValueTask CloseAsync(ChannelParams channel, SignedState finalState, CancellationToken cancellationToken = default) => inner.CloseAsync(channel, finalState, cancellationToken);
-
-        public ValueTask RegisterAsync(ChannelParams channel, SignedState state, CancellationToken cancellationToken = default) => inner.RegisterAsync(channel, state, cancellationToken);
-
-        public ValueTask ConcludeAsync(ChannelParams channel, CancellationToken cancellationToken = default) => inner.ConcludeAsync(channel, cancellationToken);
-
-        public ValueTask WithdrawAsync(EthAddress asset, CancellationToken cancellationToken = default) => inner.WithdrawAsync(asset, cancellationToken);
     }
 }

@@ -396,44 +396,42 @@ public sealed class ReviewAttackTests
         }
     }
 
-    private sealed class MortalAdjudicator(IAdjudicator inner, Life life) : IAdjudicator
+    private sealed class MortalAdjudicator(IAdjudicator inner, Life life) : DelegatingAdjudicator(inner)
     {
-        public Eip712Domain Domain => inner.Domain;
-
-        public ValueTask DepositAsync(ChannelParams channel, int index, Amount expectedHeld, Amount amount, CancellationToken cancellationToken = default)
+        public override ValueTask DepositAsync(ChannelParams channel, int index, Amount expectedHeld, Amount amount, CancellationToken cancellationToken = default)
         {
             Alive();
-            return inner.DepositAsync(channel, index, expectedHeld, amount, cancellationToken);
+            return Inner.DepositAsync(channel, index, expectedHeld, amount, cancellationToken);
         }
 
-        public ValueTask<OnChainChannel> GetChannelAsync(ChannelParams channel, CancellationToken cancellationToken = default)
+        public override ValueTask<OnChainChannel> GetChannelAsync(ChannelParams channel, CancellationToken cancellationToken = default)
         {
             Alive();
-            return inner.GetChannelAsync(channel, cancellationToken);
+            return Inner.GetChannelAsync(channel, cancellationToken);
         }
 
-        public ValueTask CloseAsync(ChannelParams channel, SignedState finalState, CancellationToken cancellationToken = default)
+        public override ValueTask CloseAsync(ChannelParams channel, SignedState finalState, CancellationToken cancellationToken = default)
         {
             Alive();
-            return inner.CloseAsync(channel, finalState, cancellationToken);
+            return Inner.CloseAsync(channel, finalState, cancellationToken);
         }
 
-        public ValueTask RegisterAsync(ChannelParams channel, SignedState state, CancellationToken cancellationToken = default)
+        public override ValueTask RegisterAsync(ChannelParams channel, SignedState state, CancellationToken cancellationToken = default)
         {
             Alive();
-            return inner.RegisterAsync(channel, state, cancellationToken);
+            return Inner.RegisterAsync(channel, state, cancellationToken);
         }
 
-        public ValueTask ConcludeAsync(ChannelParams channel, CancellationToken cancellationToken = default)
+        public override ValueTask ConcludeAsync(ChannelParams channel, CancellationToken cancellationToken = default)
         {
             Alive();
-            return inner.ConcludeAsync(channel, cancellationToken);
+            return Inner.ConcludeAsync(channel, cancellationToken);
         }
 
-        public ValueTask WithdrawAsync(EthAddress asset, CancellationToken cancellationToken = default)
+        public override ValueTask WithdrawAsync(EthAddress asset, CancellationToken cancellationToken = default)
         {
             Alive();
-            return inner.WithdrawAsync(asset, cancellationToken);
+            return Inner.WithdrawAsync(asset, cancellationToken);
         }
 
         private void Alive()

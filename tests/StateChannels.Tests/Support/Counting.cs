@@ -1,7 +1,8 @@
+using StateChannels.Testing;
 namespace StateChannels.Tests.Support;
 
 /// <summary>An adjudicator that counts the channel views read through it (to prove the watcher reads only what events point at).</summary>
-internal sealed class CountingAdjudicator(IAdjudicator inner) : IAdjudicator
+internal sealed class CountingAdjudicator(IAdjudicator inner) : DelegatingAdjudicator(inner)
 {
     private int _views;
 
@@ -16,12 +17,7 @@ internal sealed class CountingAdjudicator(IAdjudicator inner) : IAdjudicator
     /// <summary>When set, each view read (already counted) waits for this task before answering: a test acts while a look is under way.</summary>
     public Task? HoldViews { get; set; }
 
-    public Eip712Domain Domain => inner.Domain;
-
-    public ValueTask DepositAsync(ChannelParams channel, int index, Amount expectedHeld, Amount amount, CancellationToken cancellationToken = default) =>
-        inner.DepositAsync(channel, index, expectedHeld, amount, cancellationToken);
-
-    public async ValueTask<OnChainChannel> GetChannelAsync(ChannelParams channel, CancellationToken cancellationToken = default)
+    public override async ValueTask<OnChainChannel> GetChannelAsync(ChannelParams channel, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _views);
         if (HoldViews is { } hold)
@@ -34,21 +30,9 @@ internal sealed class CountingAdjudicator(IAdjudicator inner) : IAdjudicator
             throw new StateChannelException(ErrorCode.ChainRpcFailure, "flaky node");
         }
 
-        var view = await inner.GetChannelAsync(channel, cancellationToken);
+        var view = await Inner.GetChannelAsync(channel, cancellationToken);
         return Interlocked.Decrement(ref LaggingViews) >= 0 ? view with { RegisteredVersion = null, Deadline = null, Concluded = false } : view;
     }
-
-    public ValueTask CloseAsync(ChannelParams channel, SignedState finalState, CancellationToken cancellationToken = default) =>
-        inner.CloseAsync(channel, finalState, cancellationToken);
-
-    public ValueTask RegisterAsync(ChannelParams channel, SignedState state, CancellationToken cancellationToken = default) =>
-        inner.RegisterAsync(channel, state, cancellationToken);
-
-    public ValueTask ConcludeAsync(ChannelParams channel, CancellationToken cancellationToken = default) =>
-        inner.ConcludeAsync(channel, cancellationToken);
-
-    public ValueTask WithdrawAsync(EthAddress asset, CancellationToken cancellationToken = default) =>
-        inner.WithdrawAsync(asset, cancellationToken);
 }
 
 /// <summary>An event source that counts head reads (each is one watcher poll).</summary>

@@ -124,34 +124,17 @@ public sealed class TowerFloodTests
     }
 
     /// <summary>An RPC node with a fixed latency on every view read (a real one: 20-100 ms).</summary>
-    private sealed class SlowAdjudicator(IAdjudicator inner) : IAdjudicator
+    private sealed class SlowAdjudicator(IAdjudicator inner) : DelegatingAdjudicator(inner)
     {
-        public Eip712Domain Domain => inner.Domain;
-
-        public ValueTask DepositAsync(ChannelParams channel, int index, Amount expectedHeld, Amount amount, CancellationToken cancellationToken = default) =>
-            inner.DepositAsync(channel, index, expectedHeld, amount, cancellationToken);
-
         private long _reads;
 
         public long Reads => Interlocked.Read(ref _reads);
 
-        public async ValueTask<OnChainChannel> GetChannelAsync(ChannelParams channel, CancellationToken cancellationToken = default)
+        public override async ValueTask<OnChainChannel> GetChannelAsync(ChannelParams channel, CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref _reads);
             await Task.Delay(RpcLatency, cancellationToken);
-            return await inner.GetChannelAsync(channel, cancellationToken);
+            return await Inner.GetChannelAsync(channel, cancellationToken);
         }
-
-        public ValueTask CloseAsync(ChannelParams channel, SignedState finalState, CancellationToken cancellationToken = default) =>
-            inner.CloseAsync(channel, finalState, cancellationToken);
-
-        public ValueTask RegisterAsync(ChannelParams channel, SignedState state, CancellationToken cancellationToken = default) =>
-            inner.RegisterAsync(channel, state, cancellationToken);
-
-        public ValueTask ConcludeAsync(ChannelParams channel, CancellationToken cancellationToken = default) =>
-            inner.ConcludeAsync(channel, cancellationToken);
-
-        public ValueTask WithdrawAsync(EthAddress asset, CancellationToken cancellationToken = default) =>
-            inner.WithdrawAsync(asset, cancellationToken);
     }
 }
