@@ -5,7 +5,12 @@ import {AdjudicatorTest} from "./utils/AdjudicatorTest.sol";
 import {vm} from "./utils/Vm.sol";
 import {Adjudicator} from "../src/Adjudicator.sol";
 import {
-    RevertingReceiver, GasBurner, ReturnBomb, HeavyReceiver, ReentrantReceiver, RedepositingReceiver
+    RevertingReceiver,
+    GasBurner,
+    ReturnBomb,
+    HeavyReceiver,
+    ReentrantReceiver,
+    RedepositingReceiver
 } from "./mocks/Receivers.sol";
 
 /// Pushed ETH payouts to hostile or heavy recipients, credits and withdrawals (A9, A10, A11).
