@@ -5,7 +5,12 @@ import {AdjudicatorTest} from "./utils/AdjudicatorTest.sol";
 import {vm} from "./utils/Vm.sol";
 import {Adjudicator} from "../src/Adjudicator.sol";
 import {
-    RevertingReceiver, GasBurner, ReturnBomb, HeavyReceiver, ReentrantReceiver
+    RevertingReceiver,
+    GasBurner,
+    ReturnBomb,
+    HeavyReceiver,
+    ReentrantReceiver,
+    RedepositingReceiver
 } from "./mocks/Receivers.sol";
 
 /// Pushed ETH payouts to hostile or heavy recipients, credits and withdrawals (A9, A10, A11).
@@ -165,6 +170,19 @@ contract PayoutTest is AdjudicatorTest {
         _close(p, _state(p, 2, 1.2 ether, true));
         assertEq(adj.credits(bob, address(0)), F1 + 1.8 ether, "re-entry blocked, payout credited");
         assertEq(address(adj).balance, F1 + 1.8 ether, "conserved: contract holds the credits");
+    }
+
+    /// An ETH deposit takes no lock, so a recipient may deposit into the very channel that is
+    /// paying it. That channel is already concluded when the payouts go out (checks-effects-
+    /// interactions), so the deposit is refused and no ether is stranded outside the accounting.
+    /// The locks do not cover this: it fails only when the concluded flag is written after the pushes.
+    function test_Attack_Reentrancy_DepositIntoTheConcludingChannelFromFallback() public {
+        vm.etch(bob, address(new RedepositingReceiver(adj, p, F1)).code);
+        uint256 b = bob.balance;
+        _close(p, _state(p, 2, 1.2 ether, true));
+        assertEq(bob.balance - b, 1.8 ether, "bob paid; his deposit into the concluded channel refused");
+        assertEq(adj.credits(bob, address(0)), 0, "paid, not credited");
+        assertEq(address(adj).balance, 0, "nothing stranded");
     }
 
     function test_Attack_Reentrancy_ConcludeFromFallback() public {

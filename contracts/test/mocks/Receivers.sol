@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {Adjudicator} from "../../src/Adjudicator.sol";
+
 /// @notice Rejects every ETH transfer.
 contract RevertingReceiver {
     receive() external payable {
@@ -113,5 +115,36 @@ contract GasBurningHook {
         while (true) {
             sink++;
         }
+    }
+}
+
+/// @notice Deposits whatever ETH it receives straight back into one channel, for participant 1.
+/// Everything lives in immutables (in the code), so it survives vm.etch and costs no storage gas
+/// inside a payout's gas allowance; the deposit's outcome shows in the balances.
+contract RedepositingReceiver {
+    Adjudicator internal immutable adj;
+    address internal immutable p0;
+    address internal immutable p1;
+    uint64 internal immutable duration;
+    uint256 internal immutable nonce;
+    uint256 internal immutable f0;
+    uint256 internal immutable f1;
+    uint256 internal immutable held;
+
+    constructor(Adjudicator adj_, Adjudicator.Params memory p, uint256 held_) {
+        adj = adj_;
+        p0 = p.participant0;
+        p1 = p.participant1;
+        duration = p.challengeDuration;
+        nonce = p.nonce;
+        f0 = p.funding0;
+        f1 = p.funding1;
+        held = held_;
+    }
+
+    receive() external payable {
+        Adjudicator.Params memory p = Adjudicator.Params(p0, p1, address(0), duration, nonce, f0, f1);
+        (bool ok,) = address(adj).call{value: msg.value}(abi.encodeCall(Adjudicator.deposit, (p, 1, held, msg.value)));
+        ok; // refused or not, the ETH stays with this receiver only if the deposit was refused
     }
 }

@@ -266,6 +266,29 @@ public sealed class ChannelScenarioTests : IAsyncLifetime
         AssertConverged(a, b, 991, 1_009);
     }
 
+    /// <summary>
+    /// THREATS C3: as above, but Alice queues another payment before the reconnect, so her next
+    /// proposal would not be the state Bob signed. Only Bob's signed intent in his reestablish
+    /// lets her complete version 1 (re-proposing the same state would not do: it has changed).
+    /// </summary>
+    [Fact]
+    public async Task Reestablish_AcceptLostThenAnotherPaymentQueued_ProposalCompletedFromResponderIntent()
+    {
+        var (a, b) = await OpenAsync();
+        _link.Faults.DropNext(Is(MessageType.Accept));
+        var first = a.PayAsync(9);
+        await WaitUntilAsync(() => BobSigned(b.Id) == 1);
+        var second = a.PayAsync(5); // queued behind the unanswered proposal
+        Assert.False(first.IsCompleted);
+
+        await ReconnectAsync();
+        var receipts = await Task.WhenAll(first, second).WaitAsync(Limit);
+        Assert.Equal(1UL, receipts[0].Version);
+        Assert.Equal(2UL, receipts[1].Version);
+        await WaitUntilAsync(() => b.Latest!.State.Version == 2);
+        AssertConverged(a, b, 986, 1_014);
+    }
+
     [Theory]
     [InlineData("Propose")]
     [InlineData("Accept")]

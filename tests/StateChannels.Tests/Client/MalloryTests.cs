@@ -218,6 +218,27 @@ public sealed class MalloryTests : IAsyncLifetime
         Assert.Equal(s, record.LastSigned!.State);
     }
 
+    [Fact]
+    public async Task Reestablish_FullySignedOtherStateAtOurLatestVersion_EquivocationAlarmedFirstKept()
+    {
+        // The other alarm of HandleReestablishAsync: a different state at Bob's latest version that
+        // carries both signatures (Bob's key used elsewhere, e.g. a copied store). Bob keeps his.
+        var before = await PayBobAsync(10);
+        var s = before.State;
+        using var stop = new CancellationTokenSource(Limit);
+        var alarm = FirstEventAsync<EquivocationDetected>(_bob.Client, stop.Token);
+
+        var other = s with { Balance0 = s.Balance0 + 5, Balance1 = s.Balance1 - 5 };
+        var bobs = _bob.Key.Sign(Eip712.HashState(_chain.Domain, other));
+        await SendAsync(new Reestablish(_id, new SignedState(other, Sign(other), bobs), null, null));
+
+        var e = await alarm;
+        Assert.Equal(_id, e.ChannelId);
+        Assert.Equal(s.Version, e.Version);
+        Assert.Equal(before, Bob.Latest);
+        Assert.Equal(before, (await _bob.Store.GetChannelAsync(_id))!.Latest);
+    }
+
     /// <summary>Subscribes now (before the caller acts) and completes with the first event of type <typeparamref name="T"/>.</summary>
     internal static Task<T> FirstEventAsync<T>(StateChannelClient client, CancellationToken cancellationToken)
         where T : ChannelEvent

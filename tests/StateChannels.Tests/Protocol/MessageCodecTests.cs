@@ -118,6 +118,19 @@ public sealed class MessageCodecTests
     }
 
     [Fact]
+    public void TryDecode_ValidMessageUnderAnotherProtocolVersion_Rejected()
+    {
+        // The garbage case { 2, 2 } fails without the version check too (it has no body): this
+        // one is a whole, valid message whose only fault is its version byte.
+        var r = new Random(11);
+        var bytes = MessageCodec.Encode(new AcceptUpdate(ChannelId.FromBytes(r.Bytes(32)), 5, RandomSignature(r)));
+        Assert.True(MessageCodec.TryDecode(bytes, out _, out _));
+        bytes[0] = MessageCodec.ProtocolVersion + 1;
+        Assert.False(MessageCodec.TryDecode(bytes, out _, out var error));
+        Assert.Contains("version", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TryDecode_HighSSignature_Rejected()
     {
         var r = new Random(7);
