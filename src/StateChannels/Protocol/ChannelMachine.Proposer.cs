@@ -166,6 +166,16 @@ internal sealed partial class ChannelMachine
             return; // stale or duplicate: the state it answers is settled already
         }
 
+        if (!IsOnLatest(proposal))
+        {
+            // A newer state was adopted since we proposed (the peer confirmed a state of its own
+            // meanwhile): ours is built on an old base, and completing it would take back what the
+            // newer one gave us. We never sign it; the peer is told, and its payments go again on
+            // top of the latest, above the version the peer signed.
+            await AbandonSignedProposalAsync(proposal).ConfigureAwait(false);
+            return;
+        }
+
         // With a slow (managed) verification our signature is computed on another core meanwhile.
         // It stays in this step unless the peer's signature verifies, and leaves only after
         // CompleteProposalAsync made it durable; the sign-once checks run first, under the lock.
@@ -336,6 +346,26 @@ internal sealed partial class ChannelMachine
 
         proposal.Fail(new StateChannelException(
             ErrorCode.PeerRejected, $"peer rejected version {reject.Version} ({reject.Code}): {reject.Reason}"));
+        await StartNextAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Whether <paramref name="proposal"/> is built on our latest fully signed state (nothing was adopted since).</summary>
+    private bool IsOnLatest(Proposal proposal) => proposal.BaseVersion == (Latest?.Version ?? 0);
+
+    /// <summary>
+    /// The peer signed our proposal but we will not complete it: remember durably that the peer
+    /// signed that version (our next proposal goes above it), tell it, and propose the payments again.
+    /// </summary>
+    private async Task AbandonSignedProposalAsync(Proposal proposal)
+    {
+        var version = proposal.State.Version;
+        AbandonInflight();
+        if (version > _record.PeerSignedVersion)
+        {
+            await PersistAsync(_record with { PeerSignedVersion = version }).ConfigureAwait(false);
+        }
+
+        await SendAsync(new RejectUpdate(Id, version, ErrorCode.ProposalAbandoned, "proposal abandoned")).ConfigureAwait(false);
         await StartNextAsync().ConfigureAwait(false);
     }
 

@@ -110,6 +110,14 @@ internal sealed partial class ChannelMachine
                     AbandonInflight();
                 }
 
+                if (_record.LastSigned is { } signed && !TransitionRules.MayAdoptBelowSigned(theirs.State, signed.State, Me))
+                {
+                    // We signed a higher state that pays us less: the peer can make that one win on
+                    // chain. Counting this one would count money it can take back.
+                    Misbehaved(from, $"reestablish: version {theirs.State.Version} pays us more than version {signed.State.Version}, which we signed above it");
+                    return;
+                }
+
                 await AdoptAsync(theirs).ConfigureAwait(false);
             }
             else if (theirs.State.Version == o.Version && Digest(theirs.State) != Digest(o))
@@ -151,7 +159,7 @@ internal sealed partial class ChannelMachine
                 Misbehaved(from, $"reestablish: pending version {pending.Version} is not one we proposed");
                 return;
             }
-            else if (_inflight is { } p && p.Digest == digest)
+            else if (_inflight is { } p && p.Digest == digest && IsOnLatest(p))
             {
                 await CompleteProposalAsync(p, pendingSig).ConfigureAwait(false);
             }

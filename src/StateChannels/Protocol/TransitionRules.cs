@@ -39,10 +39,10 @@ public static class TransitionRules
     /// <param name="responderIndex">The responder's participant index.</param>
     /// <param name="unsettled">
     /// The highest state the responder signed, if it is above <paramref name="latest"/>: the peer holds
-    /// our signature on it and may still complete it, whatever it says (a ProposalAbandoned proves
-    /// nothing). Nothing is signed above a final one (the peer could close with it at once), and
-    /// <paramref name="next"/> must pay the responder at least what it pays: otherwise the peer could
-    /// complete the richer one, let us count it, and register or close with the poorer one above it.
+    /// our signature on it and may still complete it, whatever it says. Nothing is signed above a
+    /// final one: the peer could close with it at once and take back whatever we signed above it.
+    /// (A non-final one may be passed over: a state below one we signed that pays us less is never
+    /// adopted, <see cref="MayAdoptBelowSigned"/>.)
     /// </param>
     /// <exception cref="StateChannelException"><see cref="ErrorCode.InvalidTransition"/> naming the broken rule.</exception>
     public static void EnsureValidTransition(
@@ -62,10 +62,6 @@ public static class TransitionRules
                 throw Invalid($"we signed the final state at version {pending.Version}: the channel takes no more updates");
             }
 
-            if (BalanceOf(next, responderIndex) < BalanceOf(pending, responderIndex))
-            {
-                throw Invalid($"version {pending.Version}, which we signed and the peer may still complete, pays us more");
-            }
         }
 
         if (next.Version != expectedVersion)
@@ -95,6 +91,15 @@ public static class TransitionRules
             throw Invalid("the update moves no money");
         }
     }
+
+    /// <summary>
+    /// Whether participant <paramref name="index"/> may adopt (and count) the fully signed
+    /// <paramref name="state"/> although it signed the higher <paramref name="signed"/>: only if that
+    /// higher state pays it at least as much. Otherwise the peer, holding both, could let us count the
+    /// richer lower one and then register (or close with) the poorer higher one, which wins on chain.
+    /// </summary>
+    public static bool MayAdoptBelowSigned(ChannelState state, ChannelState signed, int index) =>
+        signed.Version <= state.Version || BalanceOf(signed, index) >= BalanceOf(state, index);
 
     /// <summary>The balance of participant <paramref name="index"/> in <paramref name="state"/>.</summary>
     public static Amount BalanceOf(ChannelState state, int index) => index switch

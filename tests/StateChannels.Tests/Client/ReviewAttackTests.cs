@@ -66,7 +66,7 @@ public sealed class ReviewAttackTests
     /// counts. Same with the honest-looking path (Reject(ProposalAbandoned) for v2 before v3).
     /// </summary>
     [Fact]
-    public async Task TwoSignedPendingStates_SecondPayingLessThanTheUnsettledFirst_Refused()
+    public async Task TwoSignedPendingStates_PeerPresentsTheLowerRicherOne_NotCountedAndTheChainPaysAtLeastTheCount()
     {
         await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), Options());
         var v1 = peer.Bob.Latest!.State; // 90 / 110
@@ -78,21 +78,32 @@ public sealed class ReviewAttackTests
         var v3 = v1 with { Version = 3, Balance0 = v1.Balance0 - 1, Balance1 = v1.Balance1 + 1 }; // 89 / 111
         await peer.SendAsync(new ProposeUpdate(v3, 1));
         var answer = await peer.ReceiveAsync(m => m is AcceptUpdate or RejectUpdate);
-        await AssertRefusedAboveUnsettledAsync(peer, answer);
+        Assert.True(answer is AcceptUpdate, "defence: Bob refused v3"); // (if refused, the attack ends here)
+        var full2 = new SignedState(v2, peer.Sign(v2), a2.Signature);
+        var full3 = new SignedState(v3, peer.Sign(v3), ((AcceptUpdate)answer).Signature);
+
+        // Reconnect; Mallory's reestablish presents v2 as her latest fully signed state. Bob signed
+        // v3 above it, which pays him less: he must not adopt (count) v2, and drops her.
+        var pair = InMemoryTransport.CreatePair(peer.Alice.Address, peer.BobParty.Address);
+        peer.BobParty.Serve(pair.Second);
+        await ReceiveAsync<Reestablish>(pair.First);
+        await SendAsync(pair.First, new Reestablish(peer.Id, full2, null, null));
+        await WaitClosedAsync(pair.First);
+        Assert.Equal(1UL, peer.Bob.Latest!.State.Version);
+        Assert.DoesNotContain(2UL, peer.Received());
+
+        // Whatever Mallory registers, the chain pays Bob at least what he counts (v1's 110).
+        await peer.Chain.For(peer.Alice.Address).RegisterAsync(peer.Params, full3);
+        await peer.BobParty.Client.WatchOnceAsync(CancellationToken.None);
+        Assert.True(v3.Balance1 >= peer.Bob.Latest!.State.Balance1);
     }
 
-    /// <summary>
-    /// The defence against both: Bob refuses to sign above an unsettled state of his (v2) anything
-    /// that pays him less than it (TransitionRules, <c>unsettled</c>); so whichever of his signed
-    /// states Mallory completes, registers or closes with, the chain pays Bob at least what he counts.
-    /// </summary>
-    private static async Task AssertRefusedAboveUnsettledAsync(RawPeer peer, ProtocolMessage answer)
+    private static async Task WaitClosedAsync(InMemoryConnection wire)
     {
-        var refused = Assert.IsType<RejectUpdate>(answer);
-        Assert.Equal(ErrorCode.InvalidTransition, refused.Code);
-        Assert.Equal(3UL, refused.Version);
-        var record = await peer.BobParty.Store.GetChannelAsync(peer.Id);
-        Assert.Equal(2UL, record!.LastSigned!.State.Version); // nothing signed above v2
+        using var cts = new CancellationTokenSource(Limit);
+        while (await wire.ReceiveAsync(cts.Token) is not null)
+        {
+        }
     }
 
     /// <summary>
@@ -103,7 +114,7 @@ public sealed class ReviewAttackTests
     /// once: the chain pays Bob v1's 110, not the 160 he counts.
     /// </summary>
     [Fact]
-    public async Task SignedPaymentThenFinalOnOlderBase_FinalPayingLessThanTheUnsettledPayment_Refused()
+    public async Task SignedPaymentThenFinalOnOlderBase_PeerPresentsThePayment_NotCountedAndTheCloseOwesNothing()
     {
         await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), Options());
         var v1 = peer.Bob.Latest!.State; // 90 / 110
@@ -114,7 +125,21 @@ public sealed class ReviewAttackTests
         var final = v1 with { Version = 3, IsFinal = true }; // 90 / 110
         await peer.SendAsync(new ProposeUpdate(final, 1));
         var answer = await peer.ReceiveAsync(m => m is AcceptUpdate or RejectUpdate);
-        await AssertRefusedAboveUnsettledAsync(peer, answer);
+        Assert.True(answer is AcceptUpdate, "defence: Bob refused the final state"); // (if refused, the attack ends here)
+        var full2 = new SignedState(v2, peer.Sign(v2), a2.Signature);
+        var fullFinal = new SignedState(final, peer.Sign(final), ((AcceptUpdate)answer).Signature);
+
+        var pair = InMemoryTransport.CreatePair(peer.Alice.Address, peer.BobParty.Address);
+        peer.BobParty.Serve(pair.Second);
+        await ReceiveAsync<Reestablish>(pair.First);
+        await SendAsync(pair.First, new Reestablish(peer.Id, full2, null, null));
+        await WaitClosedAsync(pair.First);
+        Assert.DoesNotContain(2UL, peer.Received()); // v2 is never counted: the final above it pays less
+
+        await peer.Chain.For(peer.Alice.Address).CloseAsync(peer.Params, fullFinal);
+        var paid = peer.Chain.BalanceOf(peer.BobParty.Address, EthAddress.Zero);
+        Assert.Equal(final.Balance1, paid);
+        Assert.True(paid >= v1.Balance1, $"Bob counts {v1.Balance1} (v1); the close paid him {paid}");
     }
 
     /// <summary>
