@@ -59,17 +59,75 @@ public sealed class ThirdReviewAttackTests
             failed = true; // refused: fine, as long as what Bob counts is what his latest state pays
         }
 
-        // Bob's events after v1 (the pump runs in the background: wait for the ones the outcome implies).
+        await AssertCountedEqualsLatestAsync(peer, failed);
+    }
+
+    /// <summary>
+    /// The same through a reconnect: HandleReestablishAsync keeps a proposal of ours whose version is
+    /// above the peer's latest, adopts the peer's latest (Bob's unsettled v2: +50 reported), then
+    /// completes the kept proposal from the peer's pending signature although it was built on v1.
+    /// </summary>
+    [Fact]
+    public async Task UnsettledAbandoned_BobProposesOnOldBase_ReestablishCompletesUnsettledAndProposal_PaymentTakenBack()
+    {
+        await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), Options());
+        var v1 = peer.Bob.Latest!.State; // 90 / 110
+        var v2 = RawPeer.Pay(v1, 50);   // 40 / 160
+        await peer.SendAsync(new ProposeUpdate(v2, 1));
+        var a2 = await peer.ReceiveAsync<AcceptUpdate>();
+        await peer.SendAsync(new RejectUpdate(peer.Id, 2, ErrorCode.ProposalAbandoned, "abandoned"));
+
+        var pay = peer.Bob.PayAsync(5);
+        var bobs = await peer.ReceiveAsync<ProposeUpdate>();
+        Assert.Equal(1UL, bobs.BaseVersion);
+
+        // Mallory dials again and reestablishes with v2 fully signed and her signature on Bob's v3.
+        var pair = InMemoryTransport.CreatePair(peer.Alice.Address, peer.BobParty.Address);
+        peer.BobParty.Serve(pair.Second);
+        var wire = pair.First;
+        await ReceiveAsync<Reestablish>(wire);
+        var fullV2 = new SignedState(v2, peer.Sign(v2), a2.Signature);
+        await wire.SendAsync(MessageCodec.Encode(new Reestablish(peer.Id, fullV2, bobs.State, peer.Sign(bobs.State))));
+
+        var failed = false;
+        try
+        {
+            await pay.WaitAsync(Limit);
+        }
+        catch (StateChannelException)
+        {
+            failed = true;
+        }
+
+        await AssertCountedEqualsLatestAsync(peer, failed);
+    }
+
+    private static async Task AssertCountedEqualsLatestAsync(RawPeer peer, bool payFailed)
+    {
         ulong Sum<T>(Func<T, Amount> amount)
             where T : ChannelEvent =>
             (ulong)peer.Events.Snapshot().OfType<T>().Where(e => e.ChannelId == peer.Id).Select(amount).Sum(a => (decimal)(ulong)a.Value);
-        await RawPeer.WaitUntilAsync(() => failed || peer.Events.Snapshot().OfType<PaymentSent>().Any());
+        await RawPeer.WaitUntilAsync(() => payFailed || peer.Events.Snapshot().OfType<PaymentSent>().Any());
         var received = Sum<PaymentReceived>(e => e.Version > 1 ? e.Amount : Amount.Zero);
         var sent = Sum<PaymentSent>(e => e.Amount);
         var counted = 110UL + received - sent; // v1 pays Bob 110
         var latest = peer.Bob.Latest!.State;
         Assert.True(
             (ulong)latest.Balance1.Value == counted,
-            $"Bob counts {counted} (received {received} at v2, sent {sent}); his latest fully signed state v{latest.Version} pays him {latest.Balance1}");
+            $"Bob counts {counted} (received {received} after v1, sent {sent}); his latest fully signed state v{latest.Version} pays him {latest.Balance1}");
+    }
+
+    private static async Task<T> ReceiveAsync<T>(InMemoryConnection wire)
+        where T : ProtocolMessage
+    {
+        using var cts = new CancellationTokenSource(Limit);
+        while (true)
+        {
+            var frame = await wire.ReceiveAsync(cts.Token) ?? throw new InvalidOperationException("connection closed");
+            if (MessageCodec.Decode(frame.Span) is T t)
+            {
+                return t;
+            }
+        }
     }
 }
