@@ -26,7 +26,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "channel {ChannelId}: watcher failed ({Code}): {Reason}")]
     public static partial void WatchFailed(ILogger logger, ChannelId channelId, ErrorCode code, string reason);
 
-    [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "channel {ChannelId}: our deposit reverted ({Reason}); reading the chain again (deposits are bounded by MaxDepositAttempts, the wait by the funding timeout)")]
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "channel {ChannelId}: our deposit failed or is unconfirmed ({Reason}); reading the chain again (deposits are bounded by MaxDepositAttempts, the wait by the funding timeout)")]
     public static partial void DepositReverted(ILogger logger, ChannelId channelId, string reason);
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "channel {ChannelId}: funding timed out and the refund could not be started ({Code}): {Reason}; ForceCloseAsync retries it")]

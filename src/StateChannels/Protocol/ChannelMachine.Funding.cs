@@ -108,8 +108,11 @@ internal sealed partial class ChannelMachine
             // before a restart, or anyone else's, that lands first is never paid twice.
             await _engine.Adjudicator.DepositAsync(Params, Me, held, amount).ConfigureAwait(false);
         }
-        catch (StateChannelException e) when (e.Code == ErrorCode.TransactionFailed)
+        catch (StateChannelException e) when (e.Code is ErrorCode.TransactionFailed or ErrorCode.Timeout or ErrorCode.ChainRpcFailure)
         {
+            // Reverted, or no receipt in time, or the node failed: the deposit may or may not be on
+            // chain. Never the end of funding: the loop reads the chain again and tops up what is
+            // missing (the contract never credits twice), or aborts and refunds at the timeout.
             StateChannels.Log.DepositReverted(Log, Id, e.Message);
         }
 
