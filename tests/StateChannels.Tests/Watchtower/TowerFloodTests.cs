@@ -123,6 +123,69 @@ public sealed class TowerFloodTests
         Assert.True(looks <= Bound, $"the restarted tower made {looks} chain reads after the registration before refuting Bob's channel (bound {Bound}): it swept {Junk} junk channels first");
     }
 
+    /// <summary>
+    /// Third review: the slices bound marked channels only. Every pass also looks at every Disputed
+    /// channel, all of them, before the next event read (a read and a refused conclude each), on the
+    /// assumption that registrations cost their maker gas and so are few. One client's junk channels
+    /// (no deposit) registered on chain (one cheap transaction each, a 60 s floor to a year of
+    /// challenge, here 3,600 s) stay Disputed until their deadline, and an honest client's refute then
+    /// waits behind the whole pile on every pass; after the deadlines the tower also pays the gas to
+    /// conclude every junk channel.
+    /// </summary>
+    [Fact]
+    public async Task Tower_JunkChannelsRegisteredOnChain_EveryPassLooksAtAllOfThem_HonestRefuteWaitsBehindThem()
+    {
+        var chain = new SimulatedChain(Domain);
+        using var alice = PrivateKey.Create();
+        using var bob = PrivateKey.Create();
+        using var gas = PrivateKey.Create();
+        using var m1 = PrivateKey.Create();
+        using var m2 = PrivateKey.Create();
+        var node = new SlowAdjudicator(chain.For(gas.Address));
+        var store = new InMemoryChannelStore();
+        var tower = await WatchtowerService.CreateAsync(
+            new WatchtowerOptions { ChainPollInterval = TimeSpan.FromMilliseconds(5) },
+            store, node, chain.Events, TimeProvider.System);
+        var p = new ChannelParams(alice.Address, bob.Address, EthAddress.Zero, 3600UL, Hash32.CreateRandom(), 1_000, 1_000);
+        Assert.True((await tower.SubmitAsync(bob.Address, p, Signed(p, 9, 100, alice, bob))).Accepted);
+
+        // Mallory hands over her junk channels and registers each (the same state: nothing to refute).
+        var junk = new List<ChannelId>();
+        for (var i = 0; i < Junk; i++)
+        {
+            var q = new ChannelParams(m1.Address, m2.Address, EthAddress.Zero, 3600UL, Hash32.CreateRandom(), 1, 1);
+            var state = Signed(q, 1, 1, m1, m2);
+            Assert.True((await tower.SubmitAsync(m1.Address, q, state)).Accepted);
+            await chain.For(m1.Address).RegisterAsync(q, state);
+            junk.Add(state.State.ChannelId);
+        }
+
+        using var stop = new CancellationTokenSource();
+        var run = tower.RunAsync(stop.Token);
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            var disputed = 0;
+            foreach (var id in junk)
+            {
+                disputed += (await store.GetChannelAsync(id))?.Phase == ChannelPhase.Disputed ? 1 : 0;
+            }
+
+            if (disputed == Junk)
+            {
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        await chain.For(alice.Address).RegisterAsync(p, Signed(p, 0, 1_000, alice, bob));
+        var looks = await LooksUntilRefutedAsync(chain, node, p, 9);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.True(looks <= Bound, $"the tower made {looks} chain reads after the registration before refuting Bob's channel (bound {Bound}): every pass looks at all {Junk} registered junk channels");
+    }
+
     /// <summary>An RPC node with a fixed latency on every view read (a real one: 20-100 ms).</summary>
     private sealed class SlowAdjudicator(IAdjudicator inner) : DelegatingAdjudicator(inner)
     {
