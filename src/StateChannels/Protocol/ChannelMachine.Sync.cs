@@ -23,8 +23,13 @@ internal sealed partial class ChannelMachine
 
         // We signed the peer's proposal and hold no fully signed state for it: no proposal of ours
         // until the peer settles it (Confirm, a state at or above it, or ProposalAbandoned), as
-        // before the disconnect. After a restart only the store remembers that we are waiting.
-        _awaitingConfirm = pending is not null;
+        // before the disconnect. After a restart only the store remembers that we are waiting. The
+        // wait is timed here too: a peer that reconnects and then settles nothing loses the link.
+        _awaitingConfirm = false;
+        if (pending is not null)
+        {
+            AwaitConfirm(pending.State.Version);
+        }
         await SendAsync(new Reestablish(Id, _record.Latest, pending?.State, pending?.Signature)).ConfigureAwait(false);
     });
 

@@ -45,11 +45,19 @@ public partial class WatchtowerService
                 Log.ChainPollFailed(_logger, e.Code, e.Message);
             }
 
-            // Disputes need a look after their deadline, which no event announces (registering one
-            // costs its maker gas, so they are few); marked channels a slice at a time, oldest first.
-            var disputed = _channels.Where(kv => kv.Value.Record?.Phase == ChannelPhase.Disputed).Select(kv => kv.Key).ToHashSet();
-            await WatchAsync(disputed, cancellationToken).ConfigureAwait(false);
-            var slice = _retry.Where(kv => !disputed.Contains(kv.Key)).OrderBy(kv => kv.Value).Take(_options.MaxLooksPerPass).Select(kv => kv.Key).ToList();
+            // Disputes need a look after their deadline, which no event announces: each one not
+            // already marked joins the back of the queue. Marked channels are looked at a slice at a
+            // time, oldest first, so however many channels a client hands over or registers, a new
+            // registration's event is read after at most one slice.
+            foreach (var (id, entry) in _channels)
+            {
+                if (entry.Record?.Phase == ChannelPhase.Disputed && !_retry.ContainsKey(id))
+                {
+                    MarkDue(id);
+                }
+            }
+
+            var slice = _retry.OrderBy(kv => kv.Value).Take(_options.MaxLooksPerPass).Select(kv => kv.Key).ToList();
             await WatchAsync(slice, cancellationToken).ConfigureAwait(false);
             await Task.Delay(_options.ChainPollInterval, _time, cancellationToken).ConfigureAwait(false);
         }
