@@ -78,6 +78,7 @@ public sealed class RecordCodecTests
             PeerSignedVersion = (ulong)r.NextInt64(),
             FallenBehind = r.Next(2) == 0,
             UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.NextInt64(0, 4_000_000_000_000)),
+            PhaseSince = r.Next(2) == 0 ? default : DateTimeOffset.FromUnixTimeMilliseconds(r.NextInt64(1, 4_000_000_000_000)), // optional (flag 8)
         };
     }
 }
