@@ -73,6 +73,42 @@ public sealed class FourthReviewAttackTests
             $"Mallory registered v3, still registered at v{onChain.RegisteredVersion} after Bob's watcher looked: the chain pays him {v3.Balance1}");
     }
 
+    /// <summary>
+    /// Goal 4 (liveness, honest peers). The third review's HonestPayerRestartsMidPayment, for a close:
+    /// Alice proposes the final state v2 (v1's balances), Bob signs it, Alice restarts before Bob's
+    /// Accept reaches her (her proposal lived only in memory). Her restarted engine does what it
+    /// must on Bob's reestablish (pending v2 is not hers: ProposalAbandoned, PeerSignedVersion 2),
+    /// played raw here message for message. Her user closes again: final v3 with the same balances,
+    /// on v1. Bob refuses it (nothing above a final state he signed), and every payment too: a final
+    /// state with the very balances of the one he signed could take nothing from him, yet the payer
+    /// is left with a dispute (funds locked for the challenge period) as her only way out.
+    /// </summary>
+    [Fact]
+    public async Task HonestCloserRestartsMidClose_AbandonsIt_ThenHerCloseWithTheSameBalancesRefusedForever()
+    {
+        await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), Options());
+        var v1 = peer.Bob.Latest!.State; // 90 / 110
+        var final2 = v1 with { Version = 2, IsFinal = true };
+        await peer.SendAsync(new ProposeUpdate(final2, 1));
+        await peer.ReceiveAsync<AcceptUpdate>(); // lost: Alice restarts
+
+        var pair = InMemoryTransport.CreatePair(peer.Alice.Address, peer.BobParty.Address);
+        peer.BobParty.Serve(pair.Second);
+        var wire = pair.First;
+        var bobs = await ReceiveAsync<Reestablish>(wire);
+        Assert.Equal(2UL, bobs.Pending?.Version);
+        await wire.SendAsync(MessageCodec.Encode(new Reestablish(peer.Id, peer.Bob.Latest!, null, null)));
+        await wire.SendAsync(MessageCodec.Encode(new RejectUpdate(peer.Id, 2, ErrorCode.ProposalAbandoned, "proposal abandoned")));
+
+        // Alice's CloseAsync again: final at NextVersion 3 (above the version Bob signed), on v1.
+        var final3 = v1 with { Version = 3, IsFinal = true };
+        await wire.SendAsync(MessageCodec.Encode(new ProposeUpdate(final3, 1)));
+        var answer = await ReceiveAsync(wire, m => m is AcceptUpdate or RejectUpdate);
+        Assert.True(
+            answer is AcceptUpdate,
+            $"an honest closer that lost her close proposal cannot close cooperatively with the same balances ({answer}): only a dispute is left");
+    }
+
     /// <summary>Returns once Bob's latest reaches <paramref name="version"/> or he closes <paramref name="wire"/>.</summary>
     private static async Task AdoptedOrDroppedAsync(RawPeer peer, InMemoryConnection wire, ulong version)
     {
@@ -86,6 +122,20 @@ public sealed class FourthReviewAttackTests
         var adopted = RawPeer.WaitUntilAsync(() => peer.Bob.Latest!.State.Version >= version);
         await Task.WhenAny(closed, adopted);
         await cts.CancelAsync();
+    }
+
+    private static async Task<ProtocolMessage> ReceiveAsync(InMemoryConnection wire, Func<ProtocolMessage, bool> match)
+    {
+        using var cts = new CancellationTokenSource(Limit);
+        while (true)
+        {
+            var frame = await wire.ReceiveAsync(cts.Token) ?? throw new InvalidOperationException("connection closed");
+            var m = MessageCodec.Decode(frame.Span);
+            if (match(m))
+            {
+                return m;
+            }
+        }
     }
 
     private static async Task<T> ReceiveAsync<T>(InMemoryConnection wire)
