@@ -109,6 +109,58 @@ public sealed class FourthReviewAttackTests
             $"an honest closer that lost her close proposal cannot close cooperatively with the same balances ({answer}): only a dispute is left");
     }
 
+    /// <summary>
+    /// Goal 4. The third review's fix starts the answer timer in OnConnectedAsync for a pending
+    /// state Bob signed. But HandleReestablishAsync ends with AbandonInflight(), which stops the
+    /// update timer whenever a proposal of Bob's was still in flight, and leaves _awaitingConfirm
+    /// set. Mallory proposes v2, Bob signs, she says ProposalAbandoned (Bob may propose again), Bob
+    /// proposes his payment v3; Mallory dials again (Bob's reconnect waits again for v2, timed), and
+    /// reestablishes with v1 and nothing pending. Bob's proposal v3 is abandoned and with it the
+    /// timer: his payment is queued behind a wait no timer bounds; Mallory stays silent, connected.
+    /// </summary>
+    [Fact]
+    public async Task InflightAndPendingAtReconnect_ReestablishStopsTheAnswerTimer_PaymentNeitherProposedNorFailedNorConnectionDropped()
+    {
+        var options = Options();
+        options.UpdateTimeout = TimeSpan.FromMilliseconds(300);
+        await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), options);
+        var v1 = peer.Bob.Latest!;
+        var v2 = RawPeer.Pay(v1.State, 50);
+        await peer.SendAsync(new ProposeUpdate(v2, 1));
+        await peer.ReceiveAsync<AcceptUpdate>();
+        await peer.SendAsync(new RejectUpdate(peer.Id, 2, ErrorCode.ProposalAbandoned, "abandoned"));
+
+        var pay = peer.Bob.PayAsync(5);
+        var bobs = await peer.ReceiveAsync<ProposeUpdate>();
+        Assert.Equal(3UL, bobs.State.Version);
+
+        // Mallory dials again before Bob's answer timer fires; her reestablish settles nothing.
+        var pair = InMemoryTransport.CreatePair(peer.Alice.Address, peer.BobParty.Address);
+        peer.BobParty.Serve(pair.Second);
+        var wire = pair.First;
+        var bobsView = await ReceiveAsync<Reestablish>(wire);
+        Assert.Equal(2UL, bobsView.Pending?.Version); // Bob waits for v2 to be settled again
+        await wire.SendAsync(MessageCodec.Encode(new Reestablish(peer.Id, v1, null, null)));
+
+        // Whatever Bob does next (propose, fail the payment, hang up on the silent peer) ends this wait.
+        using var cts = new CancellationTokenSource(Limit);
+        var next = wire.ReceiveAsync(cts.Token).AsTask();
+        var first = await Task.WhenAny(pay, next, Task.Delay(Timeout.Infinite, cts.Token).ContinueWith(_ => { }, TaskScheduler.Default));
+        var what = "nothing";
+        if (first == pay)
+        {
+            what = "payment ended";
+        }
+        else if (first == next && next.IsCompletedSuccessfully)
+        {
+            what = await next is null ? "Bob hung up" : "Bob sent a message";
+        }
+
+        Assert.True(
+            what != "nothing",
+            $"{Limit.TotalSeconds} s ({Limit / options.UpdateTimeout} update timeouts) after the reestablish Bob has neither proposed, failed the payment nor dropped the silent peer");
+    }
+
     /// <summary>Returns once Bob's latest reaches <paramref name="version"/> or he closes <paramref name="wire"/>.</summary>
     private static async Task AdoptedOrDroppedAsync(RawPeer peer, InMemoryConnection wire, ulong version)
     {
