@@ -379,6 +379,11 @@ internal sealed partial class ChannelMachine
 
         _inflight = null;
         StopUpdateTimer();
+        if (_awaitingConfirm && _record.LastSigned is { } pending)
+        {
+            AwaitConfirm(pending.State.Version); // the timer was the proposal's and the wait's: the wait keeps one
+        }
+
         if (proposal.State.Version == 0)
         {
             proposal.Fail(new StateChannelException(ErrorCode.PeerUnavailable, $"channel {Id}: opening interrupted"));

@@ -119,7 +119,7 @@ internal sealed partial class ChannelMachine
                 {
                     // We signed a higher state that pays us less: the peer can make that one win on
                     // chain. Counting this one would count money it can take back.
-                    Misbehaved(from, $"reestablish: version {theirs.State.Version} pays us more than version {signed.State.Version}, which we signed above it");
+                    Misbehaved(from, $"reestablish: version {theirs.State.Version} is below version {signed.State.Version}, which we signed");
                     return;
                 }
 

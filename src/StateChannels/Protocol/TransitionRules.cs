@@ -39,9 +39,9 @@ public static class TransitionRules
     /// <param name="responderIndex">The responder's participant index.</param>
     /// <param name="unsettled">
     /// The highest state the responder signed, if it is above <paramref name="latest"/>: the peer holds
-    /// our signature on it and may still complete it, whatever it says. Nothing is signed above a
-    /// final one: the peer could close with it at once and take back whatever we signed above it.
-    /// (A non-final one may be passed over: a state below one we signed that pays us less is never
+    /// our signature on it and may still complete it, whatever it says. Above a final one only the
+    /// same close again is signed: the peer could close with it at once and take back anything else
+    /// we signed above it. (A non-final one may be passed over: a state below one we signed is never
     /// adopted, <see cref="MayAdoptBelowSigned"/>.)
     /// </param>
     /// <exception cref="StateChannelException"><see cref="ErrorCode.InvalidTransition"/> naming the broken rule.</exception>
@@ -57,8 +57,10 @@ public static class TransitionRules
 
         if (unsettled is { } pending && pending.Version > latest.Version)
         {
-            if (pending.IsFinal)
+            if (pending.IsFinal && !(next.IsFinal && next.Balance0 == pending.Balance0 && next.Balance1 == pending.Balance1))
             {
+                // Only the same close again (an honest closer that restarted before our answer):
+                // whichever of the two reaches the chain pays the same.
                 throw Invalid($"we signed the final state at version {pending.Version}: the channel takes no more updates");
             }
 
@@ -94,12 +96,15 @@ public static class TransitionRules
 
     /// <summary>
     /// Whether participant <paramref name="index"/> may adopt (and count) the fully signed
-    /// <paramref name="state"/> although it signed the higher <paramref name="signed"/>: only if that
-    /// higher state pays it at least as much. Otherwise the peer, holding both, could let us count the
-    /// richer lower one and then register (or close with) the poorer higher one, which wins on chain.
+    /// <paramref name="state"/> given <paramref name="signed"/>, the highest state it signed: only if
+    /// <paramref name="state"/> is not below it. The peer may hold, fully signed, any of the states we
+    /// signed between them (the store keeps only the highest), and any of those wins on chain over a
+    /// lower one: counting the lower one could count money it takes back. An honest peer never needs
+    /// it: it presents its latest before proposing above it, so we never sign above a state it
+    /// completed without having it. (<paramref name="index"/> is kept for the callers' symmetry.)
     /// </summary>
     public static bool MayAdoptBelowSigned(ChannelState state, ChannelState signed, int index) =>
-        signed.Version <= state.Version || BalanceOf(signed, index) >= BalanceOf(state, index);
+        signed.Version <= state.Version;
 
     /// <summary>The balance of participant <paramref name="index"/> in <paramref name="state"/>.</summary>
     public static Amount BalanceOf(ChannelState state, int index) => index switch
