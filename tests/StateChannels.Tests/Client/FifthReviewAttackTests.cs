@@ -1,0 +1,74 @@
+using StateChannels.Protocol;
+using StateChannels.Testing;
+using StateChannels.Tests.Support;
+
+namespace StateChannels.Tests.Client;
+
+/// <summary>
+/// Fifth outside review: attacks on the fourth review's fixes (MayAdoptBelowSigned everywhere,
+/// the same-close-again rule above an unsettled final, AbandonInflight's timer). Mallory
+/// (participant 0) is played raw by <see cref="RawPeer"/> against Bob's real engine; each test
+/// asserts what an honest Bob must get, so a red test is a finding.
+/// </summary>
+public sealed class FifthReviewAttackTests
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
+
+    private static StateChannelClientOptions Options()
+    {
+        var options = Party.FastOptions();
+        options.CloseSubmitDelay = TimeSpan.FromMilliseconds(200);
+        options.UpdateTimeout = TimeSpan.FromSeconds(60);
+        return options;
+    }
+
+    /// <summary>
+    /// Goal 1. The unsettled-final rule lives only in the responder's check, and only while the final
+    /// state is Bob's highest signature. Bob's own proposal, completed above it, replaces LastSigned
+    /// and the memory of the final state is gone. Bob pays 1 (Propose v2); Mallory proposes the final
+    /// v2 (v1's balances) at once and wins the tie (even version): Bob requeues his payment and signs
+    /// her final. She answers ProposalAbandoned(2): Bob proposes his payment at v3 on v1, she accepts,
+    /// Bob completes v3 (LastSigned = v3). Mallory pays Bob 90 at v4: nothing unsettled above v3, Bob
+    /// signs and counts 199. Mallory closes with the final v2 (her signature and Bob's Accept): a final
+    /// state concludes at once and pays Bob 110.
+    /// </summary>
+    [Fact]
+    public async Task FinalSignedAfterLostTie_AbandonedThenBobsOwnPaymentHidesIt_PeerPaysAboveAndClosesWithTheFinal()
+    {
+        await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), Options());
+        var v1 = peer.Bob.Latest!.State; // 90 / 110
+
+        var pay = peer.Bob.PayAsync(1);
+        var bobs2 = await peer.ReceiveAsync<ProposeUpdate>();
+        Assert.Equal(2UL, bobs2.State.Version);
+
+        var final2 = v1 with { Version = 2, IsFinal = true };
+        await peer.SendAsync(new ProposeUpdate(final2, 1));
+        var acceptFinal = await peer.ReceiveAsync<AcceptUpdate>();
+        Assert.Equal(2UL, acceptFinal.Version);
+        var fullFinal = new SignedState(final2, peer.Sign(final2), acceptFinal.Signature);
+
+        await peer.SendAsync(new RejectUpdate(peer.Id, 2, ErrorCode.ProposalAbandoned, "abandoned"));
+        var bobs3 = await peer.ReceiveAsync<ProposeUpdate>();
+        Assert.Equal(3UL, bobs3.State.Version);
+        await peer.SendAsync(new AcceptUpdate(peer.Id, 3, peer.Sign(bobs3.State)));
+        await peer.ReceiveAsync<ConfirmUpdate>();
+        await pay.WaitAsync(Limit);
+
+        var v4 = RawPeer.Pay(bobs3.State, 90); // 1 / 199
+        await peer.SendAsync(new ProposeUpdate(v4, 3));
+        var answer = await peer.ReceiveAsync(m => m is AcceptUpdate or RejectUpdate);
+        if (answer is AcceptUpdate)
+        {
+            await peer.SendAsync(new ConfirmUpdate(peer.Id, 4, peer.Sign(v4)));
+            await RawPeer.WaitUntilAsync(() => peer.Bob.Latest!.State.Version == 4);
+        }
+
+        var counted = peer.Bob.Latest!.State.Balance1;
+        await peer.Chain.For(peer.Alice.Address).CloseAsync(peer.Params, fullFinal);
+        var paid = peer.Chain.BalanceOf(peer.BobParty.Address, EthAddress.Zero);
+        Assert.True(
+            paid >= counted,
+            $"Bob counts {counted} (latest v{peer.Bob.Latest!.State.Version}, received at [{string.Join(",", peer.Received())}]); Mallory closed with the final v2 he signed: the chain paid him {paid}");
+    }
+}
