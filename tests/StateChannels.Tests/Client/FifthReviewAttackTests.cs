@@ -71,4 +71,52 @@ public sealed class FifthReviewAttackTests
             paid >= counted,
             $"Bob counts {counted} (latest v{peer.Bob.Latest!.State.Version}, received at [{string.Join(",", peer.Received())}]); Mallory closed with the final v2 he signed: the chain paid him {paid}");
     }
+
+    /// <summary>
+    /// Goal 4 (stall). The repeat path of HandleProposeAsync (a proposal Bob already signed, sent
+    /// again) calls AwaitConfirm, which replaces the one answer timer: with a proposal of Bob's in
+    /// flight, its update timer is gone. Mallory proposes v2, Bob signs; ProposalAbandoned(2); Bob pays
+    /// 5 (Propose v3, timed); Mallory sends Propose v2 again (Bob re-sends his Accept, and the timer is
+    /// now the wait for v2's Confirm); ProposalAbandoned(2) again clears the wait. Bob's v3 is in flight
+    /// with no timer; Mallory stays connected and silent: the payment never completes nor fails.
+    /// </summary>
+    [Fact]
+    public async Task RepeatedProposeWhileOwnInflight_ReplacesTheUpdateTimer_AbandonedAgain_PaymentHangsForever()
+    {
+        var options = Options();
+        options.UpdateTimeout = TimeSpan.FromMilliseconds(300);
+        await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), options);
+        var v1 = peer.Bob.Latest!.State;
+        var v2 = RawPeer.Pay(v1, 50);
+        await peer.SendAsync(new ProposeUpdate(v2, 1));
+        await peer.ReceiveAsync<AcceptUpdate>();
+        await peer.SendAsync(new RejectUpdate(peer.Id, 2, ErrorCode.ProposalAbandoned, "abandoned"));
+
+        var pay = peer.Bob.PayAsync(5);
+        var bobs = await peer.ReceiveAsync<ProposeUpdate>();
+        Assert.Equal(3UL, bobs.State.Version);
+
+        await peer.SendAsync(new ProposeUpdate(v2, 1));
+        var again = await peer.ReceiveAsync<AcceptUpdate>();
+        Assert.Equal(2UL, again.Version);
+        await peer.SendAsync(new RejectUpdate(peer.Id, 2, ErrorCode.ProposalAbandoned, "abandoned"));
+
+        // Whatever Bob does next (fail the payment, hang up on the silent peer, send anything) ends this wait.
+        using var cts = new CancellationTokenSource(Limit);
+        var next = peer.Wire.ReceiveAsync(cts.Token).AsTask();
+        var first = await Task.WhenAny(pay, next, Task.Delay(Timeout.Infinite, cts.Token).ContinueWith(_ => { }, TaskScheduler.Default));
+        var what = "nothing";
+        if (first == pay)
+        {
+            what = "payment ended";
+        }
+        else if (first == next && next.IsCompletedSuccessfully)
+        {
+            what = await next is null ? "Bob hung up" : "Bob sent a message";
+        }
+
+        Assert.True(
+            what != "nothing",
+            $"{Limit.TotalSeconds} s ({Limit / options.UpdateTimeout} update timeouts) after the second ProposalAbandoned Bob's payment v3 is neither completed nor failed and the silent peer is not dropped");
+    }
 }
