@@ -235,7 +235,14 @@ internal sealed partial class ChannelMachine
     /// </summary>
     private void OnFinalAdopted(SignedState final)
     {
-        var error = new StateChannelException(ErrorCode.WrongPhase, $"channel {Id} closed at version {final.State.Version}: not done");
+        FailQueued(new StateChannelException(ErrorCode.WrongPhase, $"channel {Id} closed at version {final.State.Version}: not done"));
+        _pendingClose?.TrySetResult(final);
+        _pendingClose = null;
+    }
+
+    /// <summary>Fails every queued payment (not yet proposed: never made) with <paramref name="error"/>.</summary>
+    private void FailQueued(StateChannelException error)
+    {
         foreach (var payment in _queue)
         {
             payment.Completion.TrySetException(error);
@@ -243,8 +250,6 @@ internal sealed partial class ChannelMachine
 
         _queue.Clear();
         _queuedTotal = Amount.Zero;
-        _pendingClose?.TrySetResult(final);
-        _pendingClose = null;
     }
 
     /// <summary>
