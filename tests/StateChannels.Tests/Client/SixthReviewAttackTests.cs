@@ -1,0 +1,62 @@
+using StateChannels.Protocol;
+using StateChannels.Testing;
+using StateChannels.Tests.Support;
+
+namespace StateChannels.Tests.Client;
+
+/// <summary>
+/// Sixth outside review (attacks on the fifth review's fixes). Mallory (participant 0) is played
+/// raw by <see cref="RawPeer"/> against Bob's real engine; a red test is a finding.
+/// </summary>
+public sealed class SixthReviewAttackTests
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Stall. A Reject(FallenBehind) with no newer state sets _behindPeer and arms the answer timer
+    /// for it; Mallory then proposes (Bob signs: AwaitConfirm replaces that timer with the Confirm
+    /// wait's) and answers ProposalAbandoned (the wait ends; StartNextAsync returns at _behindPeer).
+    /// _behindPeer is never cleared and nothing times it: every later payment queues forever.
+    /// </summary>
+    [Fact]
+    public async Task FakeFallenBehind_ThenProposeAndAbandon_ReplacesBehindTimer_PaymentsHangForever()
+    {
+        var options = Party.FastOptions();
+        options.UpdateTimeout = TimeSpan.FromMilliseconds(300);
+        await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), options);
+        var v1 = peer.Bob.Latest!.State;
+
+        var first = peer.Bob.PayAsync(5);
+        var bobs2 = await peer.ReceiveAsync<ProposeUpdate>();
+        Assert.Equal(2UL, bobs2.State.Version);
+        await peer.SendAsync(new RejectUpdate(peer.Id, 2, ErrorCode.FallenBehind, "behind"));
+        var failed = await Assert.ThrowsAsync<StateChannelException>(() => first.WaitAsync(Limit));
+        Assert.Equal(ErrorCode.PeerRejected, failed.Code);
+
+        var v2 = RawPeer.Pay(v1, 1);
+        await peer.SendAsync(new ProposeUpdate(v2, 1));
+        var accept = await peer.ReceiveAsync<AcceptUpdate>();
+        Assert.Equal(2UL, accept.Version);
+        await peer.SendAsync(new RejectUpdate(peer.Id, 2, ErrorCode.ProposalAbandoned, "abandoned"));
+
+        var pay = peer.Bob.PayAsync(3);
+
+        // Whatever Bob does next (propose the payment, fail it, hang up on the peer) ends this wait.
+        using var cts = new CancellationTokenSource(Limit);
+        var next = peer.Wire.ReceiveAsync(cts.Token).AsTask();
+        var done = await Task.WhenAny(pay, next, Task.Delay(Timeout.Infinite, cts.Token).ContinueWith(_ => { }, TaskScheduler.Default));
+        var what = "nothing";
+        if (done == pay)
+        {
+            what = "payment ended";
+        }
+        else if (done == next && next.IsCompletedSuccessfully)
+        {
+            what = await next is null ? "Bob hung up" : "Bob sent a message";
+        }
+
+        Assert.True(
+            what != "nothing",
+            $"{Limit.TotalSeconds} s ({Limit / options.UpdateTimeout} update timeouts) after ProposalAbandoned Bob's payment is neither proposed nor failed and the peer is not dropped");
+    }
+}
