@@ -47,6 +47,14 @@ internal sealed partial class ChannelMachine
                     ErrorCode.FallenBehind, $"proposal built on version {propose.BaseVersion}; our latest is {current.Version}");
             }
 
+            if (_behindPeer)
+            {
+                // The peer said we are behind and sent nothing newer: it must send that state before
+                // we sign anything of its (an honest peer always does); signing now would also replace
+                // the timer that bounds the wait for it.
+                throw new StateChannelException(ErrorCode.WrongPhase, "you said we are behind: send the newer state first");
+            }
+
             await EnsureAcceptableAsync(state).ConfigureAwait(false);
             EnsureKeyNotInUse();
         }
