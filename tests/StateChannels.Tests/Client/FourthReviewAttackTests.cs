@@ -1,6 +1,7 @@
 using StateChannels.Protocol;
 using StateChannels.Testing;
 using StateChannels.Tests.Support;
+using static StateChannels.Tests.Support.RawWire;
 
 namespace StateChannels.Tests.Client;
 
@@ -174,33 +175,5 @@ public sealed class FourthReviewAttackTests
         var adopted = RawPeer.WaitUntilAsync(() => peer.Bob.Latest!.State.Version >= version);
         await Task.WhenAny(closed, adopted);
         await cts.CancelAsync();
-    }
-
-    private static async Task<ProtocolMessage> ReceiveAsync(InMemoryConnection wire, Func<ProtocolMessage, bool> match)
-    {
-        using var cts = new CancellationTokenSource(Limit);
-        while (true)
-        {
-            var frame = await wire.ReceiveAsync(cts.Token) ?? throw new InvalidOperationException("connection closed");
-            var m = MessageCodec.Decode(frame.Span);
-            if (match(m))
-            {
-                return m;
-            }
-        }
-    }
-
-    private static async Task<T> ReceiveAsync<T>(InMemoryConnection wire)
-        where T : ProtocolMessage
-    {
-        using var cts = new CancellationTokenSource(Limit);
-        while (true)
-        {
-            var frame = await wire.ReceiveAsync(cts.Token) ?? throw new InvalidOperationException("connection closed");
-            if (MessageCodec.Decode(frame.Span) is T t)
-            {
-                return t;
-            }
-        }
     }
 }

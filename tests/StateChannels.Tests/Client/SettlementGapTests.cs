@@ -1,6 +1,7 @@
 using StateChannels.Protocol;
 using StateChannels.Testing;
 using StateChannels.Tests.Support;
+using static StateChannels.Tests.Support.RawWire;
 
 namespace StateChannels.Tests.Client;
 
@@ -21,24 +22,8 @@ public sealed class SettlementGapTests
         return options;
     }
 
-    private static async Task<T> ReceiveAsync<T>(InMemoryConnection wire)
-        where T : ProtocolMessage
-    {
-        using var cts = new CancellationTokenSource(Limit);
-        while (true)
-        {
-            var frame = await wire.ReceiveAsync(cts.Token) ?? throw new InvalidOperationException("connection closed");
-            if (MessageCodec.Decode(frame.Span) is T t)
-            {
-                return t;
-            }
-        }
-    }
-
     private static OnChainChannel View(SimulatedChain chain, ChannelParams p) =>
         chain.For(EthAddress.Parse("0x00000000000000000000000000000000000000aa")).GetChannelAsync(p).AsTask().Result;
-
-    private static Task SendAsync(InMemoryConnection wire, ProtocolMessage m) => wire.SendAsync(MessageCodec.Encode(m)).AsTask();
 
     [Fact]
     public async Task Funding_FinalStateCoSignedPeerNeverSubmits_WatcherClosesAndBobGetsHisDepositBack()

@@ -1,6 +1,7 @@
 using StateChannels.Protocol;
 using StateChannels.Testing;
 using StateChannels.Tests.Support;
+using static StateChannels.Tests.Support.RawWire;
 
 namespace StateChannels.Tests.Client;
 
@@ -88,7 +89,7 @@ public sealed class ThirdReviewAttackTests
         await wire.SendAsync(MessageCodec.Encode(new Reestablish(peer.Id, fullV2, bobs.State, peer.Sign(bobs.State))));
 
         // The defence: after adopting v2, Bob's v3 (on v1) is not his to complete: abandoned.
-        await ReceiveAsync<RejectUpdate>(wire, m => m is RejectUpdate { Code: ErrorCode.ProposalAbandoned, Version: 3 });
+        await ReceiveAsync(wire, m => m is RejectUpdate { Code: ErrorCode.ProposalAbandoned, Version: 3 });
         await RawPeer.WaitUntilAsync(() => peer.Bob.Latest!.State.Version == 2);
         Assert.False(pay.IsCompletedSuccessfully);
         await AssertCountedEqualsLatestAsync(peer, payFailed: true);
@@ -226,13 +227,13 @@ public sealed class ThirdReviewAttackTests
         // Alice's next payment (10) at NextVersion 3, on her latest v1.
         var v3 = v1 with { Version = 3, Balance0 = v1.Balance0 - 10, Balance1 = v1.Balance1 + 10 };
         await wire.SendAsync(MessageCodec.Encode(new ProposeUpdate(v3, 1)));
-        var answer = await ReceiveAsync<ProtocolMessage>(wire, m => m is AcceptUpdate or RejectUpdate);
+        var answer = await ReceiveAsync(wire, m => m is AcceptUpdate or RejectUpdate);
         var close = v1 with { Version = 3, IsFinal = true };
         ProtocolMessage closeAnswer = answer;
         if (answer is RejectUpdate)
         {
             await wire.SendAsync(MessageCodec.Encode(new ProposeUpdate(close, 1)));
-            closeAnswer = await ReceiveAsync<ProtocolMessage>(wire, m => m is AcceptUpdate or RejectUpdate);
+            closeAnswer = await ReceiveAsync(wire, m => m is AcceptUpdate or RejectUpdate);
         }
 
         Assert.True(
@@ -253,35 +254,6 @@ public sealed class ThirdReviewAttackTests
         Assert.True(
             (ulong)latest.Balance1.Value == counted,
             $"Bob counts {counted} (received {received} after v1, sent {sent}); his latest fully signed state v{latest.Version} pays him {latest.Balance1}");
-    }
-
-    private static async Task<T> ReceiveAsync<T>(InMemoryConnection wire)
-        where T : ProtocolMessage
-    {
-        using var cts = new CancellationTokenSource(Limit);
-        while (true)
-        {
-            var frame = await wire.ReceiveAsync(cts.Token) ?? throw new InvalidOperationException("connection closed");
-            if (MessageCodec.Decode(frame.Span) is T t)
-            {
-                return t;
-            }
-        }
-    }
-
-    private static async Task<ProtocolMessage> ReceiveAsync<T>(InMemoryConnection wire, Func<ProtocolMessage, bool> match)
-        where T : ProtocolMessage
-    {
-        using var cts = new CancellationTokenSource(Limit);
-        while (true)
-        {
-            var frame = await wire.ReceiveAsync(cts.Token) ?? throw new InvalidOperationException("connection closed");
-            var m = MessageCodec.Decode(frame.Span);
-            if (match(m))
-            {
-                return m;
-            }
-        }
     }
 
     /// <summary>A node whose deposit transactions are mined but whose receipt never comes in time (documented: <see cref="ErrorCode.Timeout"/>).</summary>
