@@ -172,7 +172,7 @@ internal sealed partial class ChannelMachine
     {
         try
         {
-            await RefundAsync(CancellationToken.None).ConfigureAwait(false);
+            await RefundAsync(null, CancellationToken.None).ConfigureAwait(false);
         }
         catch (StateChannelException e)
         {
@@ -182,11 +182,11 @@ internal sealed partial class ChannelMachine
 
     /// <summary>
     /// The refund of an Aborted channel: registers version 0 if we hold a deposit and nothing is
-    /// registered yet. Throws on a failed read or transaction, so the watcher, which calls it for
+    /// registered yet (read from <paramref name="view"/> if the caller has just read it). Throws on a failed read or transaction, so the watcher, which calls it for
     /// every Aborted channel it looks at, tries again on its next look (a failure at the funding
     /// timeout is never the last word).
     /// </summary>
-    private async Task RefundAsync(CancellationToken cancellationToken)
+    private async Task RefundAsync(OnChainChannel? view, CancellationToken cancellationToken)
     {
         var record = Record;
         if (record.Phase != ChannelPhase.Aborted || record.Latest is not { } v0 || record.FallenBehind)
@@ -194,7 +194,7 @@ internal sealed partial class ChannelMachine
             return;
         }
 
-        var view = await _engine.Adjudicator.GetChannelAsync(Params, cancellationToken).ConfigureAwait(false);
+        view ??= await _engine.Adjudicator.GetChannelAsync(Params, cancellationToken).ConfigureAwait(false);
         var held = Me == 0 ? view.Held0 : view.Held1;
         if (held.IsZero || view.IsSettling)
         {

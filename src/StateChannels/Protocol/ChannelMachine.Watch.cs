@@ -36,23 +36,23 @@ internal sealed partial class ChannelMachine
 
         var chain = _engine.Adjudicator;
         var view = await chain.GetChannelAsync(Params, cancellationToken).ConfigureAwait(false);
-        if (view.Concluded || view.RegisteredVersion is null)
+        if (view.IsSettling)
         {
-            if (view.Concluded)
-            {
-                await LockedAsync(() => NoteSettlingLockedAsync(view), cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await SubmitForgottenCloseAsync(cancellationToken).ConfigureAwait(false);
-                await RefundAsync(cancellationToken).ConfigureAwait(false); // an Aborted channel whose refund never started
-            }
+            await LockedAsync(() => NoteSettlingLockedAsync(view), cancellationToken).ConfigureAwait(false);
+        }
 
+        if (view.Concluded)
+        {
             return;
         }
 
-        var registered = view.RegisteredVersion.Value;
-        await LockedAsync(() => NoteSettlingLockedAsync(view), cancellationToken).ConfigureAwait(false);
+        if (view.RegisteredVersion is not { } registered)
+        {
+            await SubmitForgottenCloseAsync(cancellationToken).ConfigureAwait(false);
+            await RefundAsync(view, cancellationToken).ConfigureAwait(false); // an Aborted channel whose refund never started
+            return;
+        }
+
         var latest = Record.Latest;
         switch (await DisputeStep.RunAsync(chain, Params, latest, registered, cancellationToken).ConfigureAwait(false))
         {
