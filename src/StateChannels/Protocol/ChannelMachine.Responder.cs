@@ -47,6 +47,15 @@ internal sealed partial class ChannelMachine
                     ErrorCode.FallenBehind, $"proposal built on version {propose.BaseVersion}; our latest is {current.Version}");
             }
 
+            if (_record.FallenBehind)
+            {
+                // Our copy is known to be behind (a restored backup, a record that failed
+                // verification): what we lost may hold our signature at this very version. Only the
+                // peer's reestablish syncs us; until then we sign nothing of its. (WrongPhase, not
+                // FallenBehind: that code tells the proposer that *it* is behind.)
+                throw new StateChannelException(ErrorCode.WrongPhase, "our copy is behind: send your reestablish first");
+            }
+
             if (_behindPeer)
             {
                 // The peer said we are behind and sent nothing newer: it must send that state before
