@@ -143,8 +143,10 @@ public sealed class TowerFloodTests
         using var m2 = PrivateKey.Create();
         var node = new SlowAdjudicator(chain.For(gas.Address));
         var store = new InMemoryChannelStore();
+        // Passes 300 ms apart, so the first read of a pass is known (node.PassGap): the registration
+        // lands there, at the start of whatever the pass looks at, not at a random point of it.
         var tower = await WatchtowerService.CreateAsync(
-            new WatchtowerOptions { ChainPollInterval = TimeSpan.FromMilliseconds(5) },
+            new WatchtowerOptions { ChainPollInterval = TimeSpan.FromMilliseconds(300) },
             store, node, chain.Events, TimeProvider.System);
         var p = new ChannelParams(alice.Address, bob.Address, EthAddress.Zero, 3600UL, Hash32.CreateRandom(), 1_000, 1_000);
         Assert.True((await tower.SubmitAsync(bob.Address, p, Signed(p, 9, 100, alice, bob))).Accepted);
@@ -179,8 +181,16 @@ public sealed class TowerFloodTests
             await Task.Delay(50);
         }
 
-        await chain.For(alice.Address).RegisterAsync(p, Signed(p, 0, 1_000, alice, bob));
-        var looks = await LooksUntilRefutedAsync(chain, node, p, 9);
+        var registered = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        node.PassGap = TimeSpan.FromMilliseconds(150);
+        node.AtPassStart = async () =>
+        {
+            await chain.For(alice.Address).RegisterAsync(p, Signed(p, 0, 1_000, alice, bob));
+            registered.SetResult(node.Reads);
+        };
+        var atRegistration = await registered.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await LooksUntilRefutedAsync(chain, node, p, 9);
+        var looks = node.Reads - atRegistration;
         await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
         Assert.True(looks <= Bound, $"the tower made {looks} chain reads after the registration before refuting Bob's channel (bound {Bound}): every pass looks at all {Junk} registered junk channels");
@@ -190,11 +200,27 @@ public sealed class TowerFloodTests
     private sealed class SlowAdjudicator(IAdjudicator inner) : DelegatingAdjudicator(inner)
     {
         private long _reads;
+        private long _lastRead = Stopwatch.GetTimestamp();
 
         public long Reads => Interlocked.Read(ref _reads);
 
+        /// <summary>
+        /// Run (once, then cleared) before the first read that follows a pause of at least
+        /// <see cref="PassGap"/>: the first look of a tower pass, when its poll interval is longer.
+        /// </summary>
+        public Func<Task>? AtPassStart { get; set; }
+
+        public TimeSpan PassGap { get; set; } = TimeSpan.MaxValue;
+
         public override async ValueTask<OnChainChannel> GetChannelAsync(ChannelParams channel, CancellationToken cancellationToken = default)
         {
+            var previous = Interlocked.Exchange(ref _lastRead, Stopwatch.GetTimestamp());
+            if (Stopwatch.GetElapsedTime(previous) >= PassGap && AtPassStart is { } hook)
+            {
+                AtPassStart = null;
+                await hook();
+            }
+
             Interlocked.Increment(ref _reads);
             await Task.Delay(RpcLatency, cancellationToken);
             return await Inner.GetChannelAsync(channel, cancellationToken);
