@@ -75,6 +75,25 @@ public sealed partial class InMemoryChannelStore
     }
 
     /// <summary>
+    /// Opens this store's storage again as a second owner would (the ownership contract of
+    /// <see cref="IChannelStore"/>): refused while this store is open, else <see cref="Restart"/>.
+    /// </summary>
+    /// <returns>The store opened on the same content.</returns>
+    /// <exception cref="StateChannelException"><see cref="ErrorCode.StorageFailure"/> while this store is open.</exception>
+    public InMemoryChannelStore OpenAgain()
+    {
+        lock (_gate)
+        {
+            if (!_disposed)
+            {
+                throw new StateChannelException(ErrorCode.StorageFailure, "the in-memory store is open: one owner at a time");
+            }
+        }
+
+        return Restart();
+    }
+
+    /// <summary>
     /// A new store holding everything this one durably holds, as a restarted process would find
     /// it (every completed write; a write still blocked in <see cref="BeforeWrite"/> is not in it).
     /// Works after <see cref="DisposeAsync"/> too. Fault-injection settings are not copied.

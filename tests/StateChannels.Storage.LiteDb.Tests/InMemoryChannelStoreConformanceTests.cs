@@ -5,14 +5,18 @@ namespace StateChannels.Storage.LiteDb.Tests;
 /// <summary>The store conformance suite on <see cref="InMemoryChannelStore"/>, the test double engines are tested with.</summary>
 public sealed class InMemoryChannelStoreConformanceTests : ChannelStoreConformanceTests
 {
+    private InMemoryChannelStore? _store;
+
     protected override Task<IChannelStore> CreateStoreAsync(int? historyRetention = null) =>
-        Task.FromResult<IChannelStore>(new InMemoryChannelStore(historyRetention));
+        Task.FromResult<IChannelStore>(_store = new InMemoryChannelStore(historyRetention));
 
     protected override async Task<IChannelStore> ReopenAsync(IChannelStore store)
     {
         await store.DisposeAsync();
         return ((InMemoryChannelStore)store).Restart();
     }
+
+    protected override Task<IChannelStore> OpenSameStorageAsync() => Task.FromResult<IChannelStore>(_store!.OpenAgain());
 
     protected override Task<IChannelStore> CorruptStateAsync(IChannelStore store, ChannelId id, ulong version)
     {

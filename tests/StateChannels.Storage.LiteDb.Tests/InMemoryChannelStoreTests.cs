@@ -1,5 +1,5 @@
 using StateChannels.Testing;
-using static StateChannels.Storage.LiteDb.Tests.StoreFixtures;
+using static StateChannels.Testing.Conformance.StoreFixtures;
 
 namespace StateChannels.Storage.LiteDb.Tests;
 

@@ -26,6 +26,8 @@ public class LiteDbChannelStoreConformanceTests : ChannelStoreConformanceTests
         return Open();
     }
 
+    protected override Task<IChannelStore> OpenSameStorageAsync() => Task.FromResult(Open());
+
     protected override Task<IChannelStore> CorruptStateAsync(IChannelStore store, ChannelId id, ulong version) =>
         EditClosedAsync(store, () => RawLiteDb.FlipPayloadBit(DatabasePath, StoreDocuments.States, StoreDocuments.StateKey(id, version)));
 

@@ -1,4 +1,4 @@
-using static StateChannels.Storage.LiteDb.Tests.StoreFixtures;
+using static StateChannels.Testing.Conformance.StoreFixtures;
 
 namespace StateChannels.Storage.LiteDb.Tests;
 

@@ -1,5 +1,5 @@
 using LiteDB;
-using static StateChannels.Storage.LiteDb.Tests.StoreFixtures;
+using static StateChannels.Testing.Conformance.StoreFixtures;
 
 namespace StateChannels.Storage.LiteDb.Tests;
 

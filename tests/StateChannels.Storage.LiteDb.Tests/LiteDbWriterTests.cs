@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Xunit.Abstractions;
-using static StateChannels.Storage.LiteDb.Tests.StoreFixtures;
+using static StateChannels.Testing.Conformance.StoreFixtures;
 
 namespace StateChannels.Storage.LiteDb.Tests;
 

@@ -10,6 +10,16 @@ namespace StateChannels;
 /// must detect corruption of what it reads back (checksums) and throw
 /// <see cref="StateChannelException"/> with <see cref="ErrorCode.StorageFailure"/>, and refuse records of a newer
 /// schema with <see cref="ErrorCode.UnsupportedSchemaVersion"/>.</para>
+/// <para>Ownership contract: one open store instance owns its storage. Opening the same storage again
+/// while it is open (a second instance, a second process) fails with
+/// <see cref="ErrorCode.StorageFailure"/>, and the open instance keeps working; once it is disposed,
+/// the storage may be opened again and holds everything written.</para>
+/// <para>Retention contract: a store may offer a retention option that keeps only the last n versions
+/// of each channel's history, applied on write. Retention and <see cref="PruneHistoryAsync"/> never
+/// remove a version at or above the channel record's protected version: the lower of its latest fully
+/// signed state and the state we last signed (disputes and the sign-once check read them).</para>
+/// <para>Every implementation must pass the conformance suite shipped in StateChannels.Testing
+/// (<c>StateChannels.Testing.Conformance.ChannelStoreConformanceTests</c>): derive one class from it.</para>
 /// </summary>
 public interface IChannelStore : IAsyncDisposable
 {
@@ -33,7 +43,11 @@ public interface IChannelStore : IAsyncDisposable
     /// <summary>The channel's stored signed states with version at least <paramref name="fromVersion"/>, ascending.</summary>
     IAsyncEnumerable<SignedState> GetHistoryAsync(ChannelId id, ulong fromVersion = 0, CancellationToken cancellationToken = default);
 
-    /// <summary>Removes history entries of a channel with version below <paramref name="belowVersion"/> (retention). Durable on return.</summary>
+    /// <summary>
+    /// Removes history entries of a channel with version below <paramref name="belowVersion"/>, but
+    /// never at or above the record's protected version (see the retention contract; nothing at all
+    /// while the record holds no fully signed state). Durable on return.
+    /// </summary>
     ValueTask PruneHistoryAsync(ChannelId id, ulong belowVersion, CancellationToken cancellationToken = default);
 
     /// <summary>A named cursor (e.g. the chain watcher's last processed block), or null if never set.</summary>

@@ -1,15 +1,18 @@
-namespace StateChannels.Storage.LiteDb.Tests;
+namespace StateChannels.Testing.Conformance;
 
 /// <summary>
 /// Channel records and signed states to store. Signatures are well-formed (low s, v = 27) but sign
 /// nothing: stores never verify signatures, the engine does on load.
 /// </summary>
-internal static class StoreFixtures
+public static class StoreFixtures
 {
+    /// <summary>Each participant's funding in every fixture channel.</summary>
     public const ulong Funding = 1_000_000;
 
+    /// <summary>The EIP-712 domain of every fixture channel.</summary>
     public static Eip712Domain Domain { get; } = new(31337, Address(0xAD));
 
+    /// <summary>A fixed address made from <paramref name="seed"/>.</summary>
     public static EthAddress Address(byte seed)
     {
         var bytes = new byte[EthAddress.Length];

@@ -1,4 +1,7 @@
-namespace StateChannels.Storage.LiteDb.Tests;
+using Xunit;
+#pragma warning disable CS1591 // the suite's test methods: each name says what it checks
+
+namespace StateChannels.Testing.Conformance;
 
 /// <content>The <see cref="ITransactionJournal"/> contract, for stores that implement it (both shipped stores do).</content>
 public abstract partial class ChannelStoreConformanceTests

@@ -1,6 +1,9 @@
-using static StateChannels.Storage.LiteDb.Tests.StoreFixtures;
+using Xunit;
+using static StateChannels.Testing.Conformance.StoreFixtures;
 
-namespace StateChannels.Storage.LiteDb.Tests;
+#pragma warning disable CS1591 // the suite's test methods: each name says what it checks
+
+namespace StateChannels.Testing.Conformance;
 
 /// <content>Integrity: damaged and future records are refused, never returned.</content>
 public abstract partial class ChannelStoreConformanceTests

@@ -1,6 +1,9 @@
-using static StateChannels.Storage.LiteDb.Tests.StoreFixtures;
+using Xunit;
+using static StateChannels.Testing.Conformance.StoreFixtures;
 
-namespace StateChannels.Storage.LiteDb.Tests;
+#pragma warning disable CS1591 // the suite's test methods: each name says what it checks
+
+namespace StateChannels.Testing.Conformance;
 
 /// <summary>
 /// The contract of <see cref="IChannelStore"/>, which every store implementation must pass: derive
@@ -27,6 +30,12 @@ public abstract partial class ChannelStoreConformanceTests : IAsyncLifetime
 
     /// <summary>Replaces a state's codec payload with a valid checksum; returns the store to read it back from.</summary>
     protected abstract Task<IChannelStore> RewriteStatePayloadAsync(IChannelStore store, ChannelId id, ulong version, Func<byte[], byte[]> rewrite);
+
+    /// <summary>
+    /// Opens the storage of the store <see cref="CreateStoreAsync"/> returned once more, as a second
+    /// instance or process would (the ownership contract: refused while that store is open).
+    /// </summary>
+    protected abstract Task<IChannelStore> OpenSameStorageAsync();
 
     public virtual Task InitializeAsync() => Task.CompletedTask;
 
@@ -225,6 +234,25 @@ public abstract partial class ChannelStoreConformanceTests : IAsyncLifetime
         SignedState v5 = Signed(a.Id, 5);
         await store.WriteAsync(StoreBatch.Of(a.At(v5), v5));
         Assert.Equal(v5, (await store.GetChannelAsync(a.Id))!.Latest);
+    }
+
+    [Fact]
+    public async Task SecondOwner_WhileOpen_RefusedAndFirstKeepsWorking_OpensOnceDisposed()
+    {
+        IChannelStore store = await OpenAsync();
+        ChannelRecord channel = NewChannel();
+        SignedState v0 = Signed(channel.Id, 0);
+        await store.WriteAsync(StoreBatch.Of(channel.At(v0), v0));
+
+        StateChannelException e = await Assert.ThrowsAsync<StateChannelException>(async () => Track(await OpenSameStorageAsync()));
+        Assert.Equal(ErrorCode.StorageFailure, e.Code);
+        SignedState v1 = Signed(channel.Id, 1);
+        await store.WriteAsync(StoreBatch.Of(channel.At(v1), v1));
+
+        await store.DisposeAsync();
+        IChannelStore next = Track(await OpenSameStorageAsync());
+        Assert.Equal(channel.At(v1), await next.GetChannelAsync(channel.Id));
+        Assert.Equal([0UL, 1], await VersionsAsync(next, channel.Id));
     }
 
     /// <summary>Opens the store under test and disposes it at the end of the test.</summary>
