@@ -1,0 +1,125 @@
+using StateChannels.Protocol;
+using StateChannels.Testing;
+using StateChannels.Tests.Support;
+
+namespace StateChannels.Tests.Client;
+
+/// <summary>
+/// Seventh outside review (attacks on the sixth review's fix and the code it touches). Mallory
+/// (participant 0) is played raw by <see cref="RawPeer"/> against Bob's real engine; each test
+/// asserts what an honest Bob must get, so a red test is a finding.
+/// </summary>
+public sealed class SeventhReviewAttackTests
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
+
+    private static StateChannelClientOptions Options(TimeSpan updateTimeout)
+    {
+        var options = Party.FastOptions();
+        options.CloseSubmitDelay = TimeSpan.FromMilliseconds(200);
+        options.UpdateTimeout = updateTimeout;
+        return options;
+    }
+
+    /// <summary>
+    /// Waits up to <see cref="Limit"/> for Bob to do anything that ends a stall: <paramref name="pay"/>
+    /// ends (completed or failed), Bob hangs up, or Bob sends a message. Returns what happened, or "nothing".
+    /// </summary>
+    private static async Task<string> WhatBobDoesAsync(RawPeer peer, Task pay)
+    {
+        using var cts = new CancellationTokenSource(Limit);
+        var next = peer.Wire.ReceiveAsync(cts.Token).AsTask();
+        var timeout = Task.Delay(Timeout.Infinite, cts.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+        var first = await Task.WhenAny(pay, next, timeout);
+        if (first == pay)
+        {
+            return "payment ended";
+        }
+
+        if (first == next && next.IsCompletedSuccessfully)
+        {
+            return await next is null ? "Bob hung up" : "Bob sent a message";
+        }
+
+        return "nothing";
+    }
+
+    /// <summary>
+    /// Stall (medium). The sixth review's fix refuses the peer's proposals while Bob waits for the
+    /// newer state a FallenBehind claimed (_behindPeer), so the timer bounding that wait stays. But the
+    /// "repeat of a proposal we already signed" path in HandleProposeAsync runs before that check and
+    /// calls AwaitConfirm, which replaces the one answer timer. Mallory proposes v2 (Bob signs) and
+    /// abandons it; Bob pays (Propose v3 on v1); Mallory answers Reject(FallenBehind) with nothing newer
+    /// (payment fails, _behindPeer set, timer armed); she re-sends Propose v2 (Bob re-sends his Accept
+    /// and AwaitConfirm(2) replaces the _behindPeer timer) and ProposalAbandoned(2) (the wait ends;
+    /// the timer's condition is now false). _behindPeer is never cleared, nothing times it: every later
+    /// payment queues forever and the silent peer is never dropped.
+    /// </summary>
+    [Fact]
+    public async Task FakeFallenBehind_ThenRepeatOfASignedProposalAndAbandon_BehindWaitLosesItsTimer_PaymentsQueueForever()
+    {
+        var options = Options(TimeSpan.FromSeconds(2));
+        await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), options);
+        var v1 = peer.Bob.Latest!.State;
+
+        var v2 = RawPeer.Pay(v1, 1);
+        await peer.SendAsync(new ProposeUpdate(v2, 1));
+        Assert.Equal(2UL, (await peer.ReceiveAsync<AcceptUpdate>()).Version);
+        await peer.SendAsync(new RejectUpdate(peer.Id, 2, ErrorCode.ProposalAbandoned, "abandoned"));
+
+        var first = peer.Bob.PayAsync(5);
+        var bobs3 = await peer.ReceiveAsync<ProposeUpdate>();
+        Assert.Equal(3UL, bobs3.State.Version);
+        await peer.SendAsync(new RejectUpdate(peer.Id, 3, ErrorCode.FallenBehind, "behind"));
+        var failed = await Assert.ThrowsAsync<StateChannelException>(() => first.WaitAsync(Limit));
+        Assert.Equal(ErrorCode.PeerRejected, failed.Code);
+
+        // The repeat: Bob re-sends the same signature (sign-once allows it) ...
+        await peer.SendAsync(new ProposeUpdate(v2, 1));
+        Assert.Equal(2UL, (await peer.ReceiveAsync<AcceptUpdate>()).Version);
+        // ... and the wait it started ends.
+        await peer.SendAsync(new RejectUpdate(peer.Id, 2, ErrorCode.ProposalAbandoned, "abandoned"));
+
+        var pay = peer.Bob.PayAsync(3);
+        var what = await WhatBobDoesAsync(peer, pay);
+        Assert.True(
+            what != "nothing",
+            $"{Limit.TotalSeconds} s ({Limit / options.UpdateTimeout} update timeouts) after the fake FallenBehind, a repeated Propose v2 and ProposalAbandoned(2), Bob's payment is queued forever behind _behindPeer, neither proposed nor failed, and the silent peer is never dropped");
+    }
+
+    /// <summary>
+    /// Stall (medium). The fifth review re-arms Bob's in-flight proposal's timer when a
+    /// ProposalAbandoned ends the Confirm wait a repeated proposal had started; a Confirm ending that
+    /// wait does not. Mallory proposes v2 (Bob signs) and abandons it; Bob pays 5 (Propose v3 on v1,
+    /// timed); Mallory re-sends Propose v2 (Bob re-sends his Accept; AwaitConfirm(2) replaces v3's
+    /// timer) and then Confirms v2 (Bob adopts it; the wait's timer condition is now false). Bob's v3
+    /// is still in flight (StartNextAsync returns at _inflight) with no live timer; Mallory stays
+    /// connected and silent: the payment never completes nor fails and she is never dropped.
+    /// </summary>
+    [Fact]
+    public async Task RepeatedProposeWhileOwnInflight_ThenConfirmOfIt_InflightLosesItsTimer_PaymentHangsForever()
+    {
+        var options = Options(TimeSpan.FromSeconds(2));
+        await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), options);
+        var v1 = peer.Bob.Latest!.State;
+
+        var v2 = RawPeer.Pay(v1, 1);
+        await peer.SendAsync(new ProposeUpdate(v2, 1));
+        Assert.Equal(2UL, (await peer.ReceiveAsync<AcceptUpdate>()).Version);
+        await peer.SendAsync(new RejectUpdate(peer.Id, 2, ErrorCode.ProposalAbandoned, "abandoned"));
+
+        var pay = peer.Bob.PayAsync(5);
+        var bobs3 = await peer.ReceiveAsync<ProposeUpdate>();
+        Assert.Equal(3UL, bobs3.State.Version);
+
+        await peer.SendAsync(new ProposeUpdate(v2, 1));
+        Assert.Equal(2UL, (await peer.ReceiveAsync<AcceptUpdate>()).Version);
+        await peer.SendAsync(new ConfirmUpdate(peer.Id, 2, peer.Sign(v2)));
+        await RawPeer.WaitUntilAsync(() => peer.Bob.Latest?.State.Version == 2);
+
+        var what = await WhatBobDoesAsync(peer, pay);
+        Assert.True(
+            what != "nothing",
+            $"{Limit.TotalSeconds} s ({Limit / options.UpdateTimeout} update timeouts) after Mallory confirmed the repeated v2, Bob's own payment v3 is still in flight with no live timer: neither completed nor failed, and the silent peer is never dropped");
+    }
+}
