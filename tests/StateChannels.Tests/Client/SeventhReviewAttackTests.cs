@@ -25,10 +25,12 @@ public sealed class SeventhReviewAttackTests
     /// Waits up to <see cref="Limit"/> for Bob to do anything that ends a stall: <paramref name="pay"/>
     /// ends (completed or failed), Bob hangs up, or Bob sends a message. Returns what happened, or "nothing".
     /// </summary>
-    private static async Task<string> WhatBobDoesAsync(RawPeer peer, Task pay)
+    private static Task<string> WhatBobDoesAsync(RawPeer peer, Task pay) => WhatBobDoesAsync(peer.Wire, pay);
+
+    private static async Task<string> WhatBobDoesAsync(InMemoryConnection wire, Task pay)
     {
         using var cts = new CancellationTokenSource(Limit);
-        var next = peer.Wire.ReceiveAsync(cts.Token).AsTask();
+        var next = wire.ReceiveAsync(cts.Token).AsTask();
         var timeout = Task.Delay(Timeout.Infinite, cts.Token).ContinueWith(_ => { }, TaskScheduler.Default);
         var first = await Task.WhenAny(pay, next, timeout);
         if (first == pay)
@@ -121,5 +123,76 @@ public sealed class SeventhReviewAttackTests
         Assert.True(
             what != "nothing",
             $"{Limit.TotalSeconds} s ({Limit / options.UpdateTimeout} update timeouts) after Mallory confirmed the repeated v2, Bob's own payment v3 is still in flight with no live timer: neither completed nor failed, and the silent peer is never dropped");
+    }
+
+    /// <summary>
+    /// Stall (medium). After every (re)connect Bob sends his Reestablish and proposes nothing until the
+    /// peer's arrives (_synced), but nothing times that wait: OnConnectedAsync arms a timer only for a
+    /// pending state Bob signed. Mallory connects (Bob drops the old connection for it), reads Bob's
+    /// Reestablish and never sends hers, keeping the connection open (over TCP she answers the
+    /// keep-alive pings). Bob's payment is queued forever (StartNextAsync returns at !_synced), never
+    /// proposed nor failed, and the connection is never dropped, so Bob's side never redials either.
+    /// </summary>
+    [Fact]
+    public async Task PeerConnectsButNeverSendsReestablish_PaymentQueuedForever_ConnectionNeverDropped()
+    {
+        var options = Options(TimeSpan.FromSeconds(2));
+        await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), options);
+
+        var pair = InMemoryTransport.CreatePair(peer.Alice.Address, peer.BobParty.Address);
+        peer.BobParty.Serve(pair.Second);
+        var bobs = await RawWire.ReceiveAsync<Reestablish>(pair.First);
+        Assert.Equal(peer.Id, bobs.ChannelId);
+
+        var pay = peer.Bob.PayAsync(5);
+        var what = await WhatBobDoesAsync(pair.First, pay);
+        Assert.True(
+            what != "nothing",
+            $"{Limit.TotalSeconds} s ({Limit / options.UpdateTimeout} update timeouts) after Mallory connected without answering Bob's Reestablish, Bob's payment is neither proposed nor failed and the silent connection is never dropped");
+    }
+
+    /// <summary>
+    /// Stall (low/medium). A Reestablish is meant once per connection, but Bob handles any number of
+    /// them on a live link: each one abandons his in-flight proposal (AbandonInflight at the end of
+    /// HandleReestablishAsync) and proposes it again with a fresh update timer. Mallory never answers
+    /// Bob's proposal and re-sends her (valid, unchanged) Reestablish every second, below Bob's
+    /// UpdateTimeout: the timer that should drop a peer that never answers never fires, and Bob's
+    /// payment neither completes nor fails, for as long as she likes.
+    /// </summary>
+    [Fact]
+    public async Task RepeatedReestablishOnALiveLink_ResetsTheUpdateTimerForever_PaymentNeverCompletesNorFails()
+    {
+        var options = Options(TimeSpan.FromSeconds(4));
+        await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), options);
+        var latest = peer.Bob.Latest!;
+
+        var pay = peer.Bob.PayAsync(5);
+        Assert.Equal(2UL, (await peer.ReceiveAsync<ProposeUpdate>()).State.Version);
+
+        var dropped = false;
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(24); // six update timeouts
+        while (DateTime.UtcNow < until && !dropped && !pay.IsCompleted)
+        {
+            await peer.SendAsync(new Reestablish(peer.Id, latest, null, null));
+            using var window = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            try
+            {
+                while (true)
+                {
+                    if (await peer.Wire.ReceiveAsync(window.Token) is null)
+                    {
+                        dropped = true;
+                        break;
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        Assert.True(
+            dropped || pay.IsCompleted,
+            $"for 24 s (six update timeouts) Mallory never answered Bob's proposal and only re-sent her Reestablish each second: Bob re-proposed each time, his payment neither completed nor failed, and she was never dropped");
     }
 }
