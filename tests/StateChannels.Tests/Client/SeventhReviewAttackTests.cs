@@ -195,4 +195,42 @@ public sealed class SeventhReviewAttackTests
             dropped || pay.IsCompleted,
             $"for 24 s (six update timeouts) Mallory never answered Bob's proposal and only re-sent her Reestablish each second: Bob re-proposed each time, his payment neither completed nor failed, and she was never dropped");
     }
+
+    /// <summary>
+    /// Stall (medium). Same single answer timer, the other way round: the generic rejection path of
+    /// HandleRejectAsync stops the timer (StopUpdateTimer) when it drops Bob's proposal, although a
+    /// repeated proposal had made it the wait for the peer's Confirm (AbandonInflight re-arms that
+    /// wait; this path does not). Mallory proposes v2 (Bob signs) and abandons it; Bob pays 5 (Propose
+    /// v3); Mallory re-sends Propose v2 (Bob re-sends his Accept: _awaitingConfirm, timer = Confirm
+    /// wait) and rejects v3 (InvalidTransition): the payment fails, the timer is gone, and Bob still
+    /// waits for v2's Confirm. Every later payment queues behind _awaitingConfirm forever; the silent
+    /// peer is never dropped.
+    /// </summary>
+    [Fact]
+    public async Task RepeatedProposeWhileOwnInflight_ThenRejectOfIt_ConfirmWaitLosesItsTimer_PaymentsQueueForever()
+    {
+        var options = Options(TimeSpan.FromSeconds(2));
+        await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), options);
+        var v1 = peer.Bob.Latest!.State;
+
+        var v2 = RawPeer.Pay(v1, 1);
+        await peer.SendAsync(new ProposeUpdate(v2, 1));
+        Assert.Equal(2UL, (await peer.ReceiveAsync<AcceptUpdate>()).Version);
+        await peer.SendAsync(new RejectUpdate(peer.Id, 2, ErrorCode.ProposalAbandoned, "abandoned"));
+
+        var first = peer.Bob.PayAsync(5);
+        Assert.Equal(3UL, (await peer.ReceiveAsync<ProposeUpdate>()).State.Version);
+
+        await peer.SendAsync(new ProposeUpdate(v2, 1));
+        Assert.Equal(2UL, (await peer.ReceiveAsync<AcceptUpdate>()).Version);
+        await peer.SendAsync(new RejectUpdate(peer.Id, 3, ErrorCode.InvalidTransition, "no"));
+        var failed = await Assert.ThrowsAsync<StateChannelException>(() => first.WaitAsync(Limit));
+        Assert.Equal(ErrorCode.PeerRejected, failed.Code);
+
+        var pay = peer.Bob.PayAsync(3);
+        var what = await WhatBobDoesAsync(peer, pay);
+        Assert.True(
+            what != "nothing",
+            $"{Limit.TotalSeconds} s ({Limit / options.UpdateTimeout} update timeouts) after Mallory rejected Bob's v3 while he waited for her Confirm of the repeated v2, the wait has no timer: Bob's next payment is queued forever and the silent peer is never dropped");
+    }
 }
