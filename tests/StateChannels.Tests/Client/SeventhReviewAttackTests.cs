@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using StateChannels.Protocol;
 using StateChannels.Testing;
 using StateChannels.Tests.Support;
@@ -232,5 +233,87 @@ public sealed class SeventhReviewAttackTests
         Assert.True(
             what != "nothing",
             $"{Limit.TotalSeconds} s ({Limit / options.UpdateTimeout} update timeouts) after Mallory rejected Bob's v3 while he waited for her Confirm of the repeated v2, the wait has no timer: Bob's next payment is queued forever and the silent peer is never dropped");
+    }
+
+    /// <summary>
+    /// Funds (high): Bob counts, as received, a payment the chain can never pay him. HandleConfirmAsync
+    /// (and a reestablish's adoption) adopt a state Bob signed whatever the channel's phase, Disputed
+    /// after its deadline and Closed included, and publish PaymentReceived. Mallory proposes v2 (pays
+    /// Bob 50 more), Bob signs it (Accept), she withholds her Confirm and registers v1 on chain. Bob's
+    /// watcher cannot refute (v1 is his latest), the deadline passes, the channel is concluded at v1
+    /// (Bob gets 110). Now Mallory sends Confirm(2): Bob adopts v2 on the concluded channel, reports
+    /// PaymentReceived(50) and a balance of 160, which no transaction can ever pay him (an app that
+    /// delivers on PaymentReceived is robbed of 50). Had she confirmed before the deadline, the watcher
+    /// would have refuted with v2: she chooses the moment. Violates invariant 4 (Bob can get on chain
+    /// at least his balance in the latest state he considers committed).
+    /// </summary>
+    [Fact]
+    public async Task ConfirmAfterTheChannelWasConcluded_BobCountsAPaymentTheChainNeverPays()
+    {
+        var blockTime = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var chain = new SimulatedChain(new Eip712Domain(31337, EthAddress.Parse("0x5FbDB2315678afecb367f032d93F642f64180aa3")), blockTime);
+        using var mallory = PrivateKey.Create();
+        await using var bob = await Party.CreateAsync("bob", chain, new InMemoryChannelStore(), Options(TimeSpan.FromMinutes(5)), clientTime: TimeProvider.System);
+        await using var events = new EventLog(bob.Client);
+        var pair = InMemoryTransport.CreatePair(mallory.Address, bob.Address);
+        bob.Serve(pair.Second);
+        var wire = pair.First;
+        Signature Sign(ChannelState st) => mallory.Sign(Eip712.HashState(chain.Domain, st));
+
+        // Open and fund 100/100 by the book; Mallory pays Bob 10 at v1 (90/110).
+        var p = new ChannelParams(mallory.Address, bob.Address, EthAddress.Zero, 3600UL, Hash32.CreateRandom(), 100, 100);
+        var id = Eip712.ComputeChannelId(chain.Domain, p);
+        await RawWire.SendAsync(wire, new OpenRequest(p, chain.Domain));
+        var v0 = ChannelState.Opening(id, p);
+        await RawWire.SendAsync(wire, new ProposeUpdate(v0, 0));
+        await RawWire.ReceiveAsync<AcceptUpdate>(wire);
+        await RawWire.SendAsync(wire, new ConfirmUpdate(id, 0, Sign(v0)));
+        await chain.For(mallory.Address).DepositAsync(p, 0, 0, 100);
+        var channel = bob.Client.GetChannel(id);
+        await RawPeer.WaitUntilAsync(() => channel.Phase == ChannelPhase.Active);
+        var v1 = RawPeer.Pay(v0, 10);
+        await RawWire.SendAsync(wire, new ProposeUpdate(v1, 0));
+        await RawWire.ReceiveAsync<AcceptUpdate>(wire);
+        await RawWire.SendAsync(wire, new ConfirmUpdate(id, 1, Sign(v1)));
+        await RawPeer.WaitUntilAsync(() => channel.Latest?.State.Version == 1);
+        var fullV1 = channel.Latest!;
+
+        // v2 pays Bob 50 more; Bob signs it, Mallory withholds her Confirm.
+        var v2 = RawPeer.Pay(v1, 50);
+        await RawWire.SendAsync(wire, new ProposeUpdate(v2, 1));
+        Assert.Equal(2UL, (await RawWire.ReceiveAsync<AcceptUpdate>(wire)).Version);
+
+        // She registers v1; Bob's watcher sees it, has nothing higher, and concludes after the deadline.
+        using var stop = new CancellationTokenSource();
+        var watcher = bob.Client.RunWatcherAsync(stop.Token);
+        await chain.For(mallory.Address).RegisterAsync(p, fullV1);
+        await RawPeer.WaitUntilAsync(() => channel.Phase == ChannelPhase.Disputed);
+        blockTime.Advance(TimeSpan.FromSeconds(3601));
+        await RawPeer.WaitUntilAsync(() => channel.Phase == ChannelPhase.Closed);
+        var paid = chain.BalanceOf(bob.Address, EthAddress.Zero);
+        Assert.Equal(new Amount(110), paid);
+
+        // Now the Confirm.
+        await RawWire.SendAsync(wire, new ConfirmUpdate(id, 2, Sign(v2)));
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (DateTime.UtcNow < until && channel.Latest!.State.Version < 2)
+        {
+            await Task.Delay(20);
+        }
+
+        var counted = channel.Latest!.State.Balance1;
+        var received = events.Snapshot().OfType<PaymentReceived>().Where(e => e.ChannelId == id).Select(e => $"v{e.Version}:{e.Amount}").ToList();
+        await stop.CancelAsync();
+        try
+        {
+            await watcher;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        Assert.True(
+            counted <= paid,
+            $"the channel was concluded at v1 and paid Bob {paid}; after Mallory's late Confirm Bob counts {counted} (latest v{channel.Latest!.State.Version}, phase {channel.Phase}, PaymentReceived [{string.Join(", ", received)}])");
     }
 }
