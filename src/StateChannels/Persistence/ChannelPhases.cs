@@ -25,6 +25,13 @@ public static class ChannelPhases
         _ => from == to,
     };
 
+    /// <summary>
+    /// Whether the channel still takes off-chain updates in <paramref name="phase"/>: signing, adopting
+    /// or counting a state. Not once the chain decides (Disputed, Closed, Aborted).
+    /// </summary>
+    public static bool TakesUpdates(ChannelPhase phase) =>
+        phase is ChannelPhase.Proposed or ChannelPhase.Funding or ChannelPhase.Active or ChannelPhase.Closing;
+
     /// <summary>Throws <see cref="StateChannelException"/> (<see cref="ErrorCode.WrongPhase"/>) unless the move is allowed.</summary>
     public static void EnsureCanMove(ChannelId id, ChannelPhase from, ChannelPhase to)
     {

@@ -10,6 +10,7 @@ internal sealed partial class ChannelMachine
         await LockedAsync(async () =>
         {
             _link = link;
+            _linkSince = _engine.Time.GetUtcNow();
             _synced = true;
             await SendAsync(request).ConfigureAwait(false);
             var v0 = ChannelState.Opening(Id, Params);
@@ -22,6 +23,7 @@ internal sealed partial class ChannelMachine
     public Task AttachAsync(IPeerLink link) => LockedAsync(() =>
     {
         _link = link;
+        _linkSince = _engine.Time.GetUtcNow();
         _synced = true;
         return Task.CompletedTask;
     });

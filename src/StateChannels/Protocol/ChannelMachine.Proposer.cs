@@ -97,7 +97,7 @@ internal sealed partial class ChannelMachine
             return;
         }
 
-        if (_inflight is not null || _awaitingConfirm || _behindPeer || !_synced || _link is null || Latest is null)
+        if (_inflight is not null || AwaitingConfirm || _behindSince is not null || !_synced || _link is null || Latest is null)
         {
             return;
         }
@@ -144,31 +144,8 @@ internal sealed partial class ChannelMachine
     {
         _inflight = proposal;
         proposal.BaseVersion = Latest?.Version ?? 0;
-        StartUpdateTimer(proposal);
+        proposal.Since = _engine.Time.GetUtcNow();
         await SendAsync(new ProposeUpdate(proposal.State, Latest?.Version ?? 0)).ConfigureAwait(false);
-    }
-
-    private void StartUpdateTimer(Proposal proposal) =>
-        StartAnswerTimer(() => ReferenceEquals(Volatile.Read(ref _inflight), proposal), $"no answer to version {proposal.State.Version}");
-
-    /// <summary>
-    /// Drops the connection if <paramref name="stillWaiting"/> holds after <see cref="StateChannelClientOptions.UpdateTimeout"/>:
-    /// the reestablish on reconnect settles whatever was left half-done.
-    /// </summary>
-    private void StartAnswerTimer(Func<bool> stillWaiting, string what)
-    {
-        StopUpdateTimer();
-        var link = _link;
-        _updateTimer = _engine.Time.CreateTimer(
-            _ =>
-            {
-                if (link is not null && stillWaiting())
-                {
-                    StateChannels.Log.AnswerTimedOut(Log, Id, what, _engine.Options.UpdateTimeout);
-                    link.Abort(what);
-                }
-            },
-            null, _engine.Options.UpdateTimeout, Timeout.InfiniteTimeSpan);
     }
 
     private async Task HandleAcceptAsync(AcceptUpdate accept, IPeerLink from)
@@ -264,7 +241,6 @@ internal sealed partial class ChannelMachine
             full).ConfigureAwait(false);
         CrashPoints.Hit(CrashPoints.ProposerStored);
         _inflight = null;
-        StopUpdateTimer();
         await SendAsync(new ConfirmUpdate(Id, proposal.State.Version, ours)).ConfigureAwait(false);
 
         var myBalance = TransitionRules.BalanceOf(proposal.State, Me);

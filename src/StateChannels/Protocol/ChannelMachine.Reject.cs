@@ -9,14 +9,9 @@ internal sealed partial class ChannelMachine
         {
             // The proposer of the state we signed at this version will never complete it; versions
             // above it win, so we may propose again (our NextVersion already goes above it).
-            if (_awaitingConfirm && _record.LastSigned is { } last && last.State.Version == reject.Version)
+            if (AwaitingConfirm && _record.LastSigned is { } last && last.State.Version == reject.Version)
             {
-                _awaitingConfirm = false;
-                if (_inflight is { } ours)
-                {
-                    StartUpdateTimer(ours); // the wait's timer had replaced our proposal's (a repeated proposal)
-                }
-
+                _confirmWaitSince = null;
                 await StartNextAsync().ConfigureAwait(false);
             }
 
@@ -33,7 +28,7 @@ internal sealed partial class ChannelMachine
         {
             // Our base is older than the peer's latest. The peer sent its newer state (a Confirm, or
             // its reestablish) before this Reject: if it has reached us, propose again on top of it
-            // now; else wait for it (adopting it clears _behindPeer and proposes).
+            // now; else wait for it (adopting it clears _behindSince and proposes).
             if (Latest is { } now && now.Version > proposal.BaseVersion)
             {
                 AbandonInflight();
@@ -57,15 +52,13 @@ internal sealed partial class ChannelMachine
                 // Wait for the newer state, but not forever: a peer that says "behind" and sends
                 // nothing newer (a fake rejection, THREATS G8) loses the connection after the update
                 // timeout, and the reestablish on reconnect resyncs both sides and proposes again.
-                _behindPeer = true;
-                StartAnswerTimer(() => Volatile.Read(ref _behindPeer), $"no state above version {proposal.BaseVersion} after the peer said we are behind");
+                _behindSince = _engine.Time.GetUtcNow();
             }
 
             return;
         }
 
         _inflight = null;
-        StopUpdateTimer();
         if (ReferenceEquals(proposal.Completion, _pendingClose))
         {
             _pendingClose = null;
@@ -105,12 +98,6 @@ internal sealed partial class ChannelMachine
         }
 
         _inflight = null;
-        StopUpdateTimer();
-        if (_awaitingConfirm && _record.LastSigned is { } pending)
-        {
-            AwaitConfirm(pending.State.Version); // the timer was the proposal's and the wait's: the wait keeps one
-        }
-
         if (proposal.State.Version == 0)
         {
             proposal.Fail(new StateChannelException(ErrorCode.PeerUnavailable, $"channel {Id}: opening interrupted"));

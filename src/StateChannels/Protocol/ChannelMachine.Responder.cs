@@ -29,7 +29,7 @@ internal sealed partial class ChannelMachine
         var digest = Digest(state);
         if (_record.LastSigned is { } last && last.Digest == digest && (Latest is null || Latest.Value.Version < state.Version))
         {
-            AwaitConfirm(state.Version);
+            AwaitConfirm();
             await SendAsync(new AcceptUpdate(Id, state.Version, last.Signature)).ConfigureAwait(false);
             return;
         }
@@ -56,7 +56,7 @@ internal sealed partial class ChannelMachine
                 throw new StateChannelException(ErrorCode.WrongPhase, "our copy is behind: send your reestablish first");
             }
 
-            if (_behindPeer)
+            if (_behindSince is not null)
             {
                 // The peer said we are behind and sent nothing newer: it must send that state before
                 // we sign anything of its (an honest peer always does); signing now would also replace
@@ -81,7 +81,7 @@ internal sealed partial class ChannelMachine
         var signature = SignOnce(state, digest);
         await PersistAsync(_record with { LastSigned = new SignIntent(state, digest, signature) }).ConfigureAwait(false);
         CrashPoints.Hit(CrashPoints.ResponderIntentDurable);
-        AwaitConfirm(state.Version);
+        AwaitConfirm();
         await SendAsync(new AcceptUpdate(Id, state.Version, signature)).ConfigureAwait(false);
         CrashPoints.Hit(CrashPoints.ResponderAcceptSent);
     }
@@ -208,10 +208,10 @@ internal sealed partial class ChannelMachine
         var wasFallenBehind = _record.FallenBehind;
         if (_record.LastSigned is not { } signed || signed.State.Version <= full.State.Version)
         {
-            _awaitingConfirm = false; // what we signed is now settled by a fully signed state at or above it
+            _confirmWaitSince = null; // what we signed is now settled by a fully signed state at or above it
         }
 
-        _behindPeer = false;
+        _behindSince = null;
         var history = wasFallenBehind && !await HistoryCanTakeAsync(full).ConfigureAwait(false) ? null : full;
         var after = TransitionRules.BalanceOf(full.State, Me);
         return new Adoption(
@@ -285,14 +285,6 @@ internal sealed partial class ChannelMachine
         {
             return false;
         }
-    }
-
-    private void AwaitConfirm(ulong version)
-    {
-        _awaitingConfirm = true;
-        StartAnswerTimer(
-            () => Volatile.Read(ref _awaitingConfirm) && _record.LastSigned?.State.Version == version,
-            $"no confirmation of version {version}");
     }
 
     private static string Truncate(string reason) =>

@@ -17,18 +17,18 @@ internal sealed partial class ChannelMachine
         }
 
         _link = link;
+        _linkSince = _engine.Time.GetUtcNow();
         _synced = false;
-        StopUpdateTimer();
         var pending = _record.LastSigned is { } last && (Latest is not { } l || last.State.Version > l.Version) ? last : null;
 
         // We signed the peer's proposal and hold no fully signed state for it: no proposal of ours
         // until the peer settles it (Confirm, a state at or above it, or ProposalAbandoned), as
         // before the disconnect. After a restart only the store remembers that we are waiting. The
         // wait is timed here too: a peer that reconnects and then settles nothing loses the link.
-        _awaitingConfirm = false;
+        _confirmWaitSince = null;
         if (pending is not null)
         {
-            AwaitConfirm(pending.State.Version);
+            AwaitConfirm();
         }
         await SendAsync(new Reestablish(Id, _record.Latest, pending?.State, pending?.Signature)).ConfigureAwait(false);
     });
@@ -49,6 +49,19 @@ internal sealed partial class ChannelMachine
         if (!ReferenceEquals(from, _link))
         {
             return; // from a connection we already replaced
+        }
+
+        if (!ChannelPhases.TakesUpdates(_record.Phase))
+        {
+            // The chain decides now (a registration, a conclusion, an aborted funding): no state is
+            // adopted, counted or signed. A late Confirm counted after a conclusion at a lower
+            // version would be money the chain never pays.
+            if (message is ProposeUpdate refused)
+            {
+                await SendAsync(new RejectUpdate(Id, refused.State.Version, ErrorCode.WrongPhase, $"channel is {_record.Phase}")).ConfigureAwait(false);
+            }
+
+            return;
         }
 
         switch (message)
@@ -81,6 +94,14 @@ internal sealed partial class ChannelMachine
     /// </summary>
     private async Task HandleReestablishAsync(Reestablish m, IPeerLink from)
     {
+        if (ReferenceEquals(_reestablishedOn, from))
+        {
+            // One per connection (a duplicate, or a peer restarting our proposal's wait with each one:
+            // it would abandon and re-send our proposal). Ignored: nothing in it can matter any more.
+            return;
+        }
+
+        _reestablishedOn = from;
         _engine.Metrics.Reestablished();
         if (m.Latest is { } theirs)
         {
@@ -184,7 +205,7 @@ internal sealed partial class ChannelMachine
         }
 
         AbandonInflight();
-        _behindPeer = false;
+        _behindSince = null;
         _synced = true;
         if (_record.Phase == ChannelPhase.Proposed && Me == 0 && _record.Latest is null)
         {

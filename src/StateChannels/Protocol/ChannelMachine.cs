@@ -29,16 +29,6 @@ internal sealed partial class ChannelMachine
     private TaskCompletionSource<SignedState>? _pendingClose;
     private IPeerLink? _link;
     private bool _synced;
-
-    /// <summary>
-    /// We signed the peer's proposal and wait for its Confirm. No proposal of ours until then: it
-    /// would be built on a state the peer has already moved past (money lost to the peer).
-    /// </summary>
-    private bool _awaitingConfirm;
-
-    /// <summary>The peer rejected our proposal for being built on an older state: wait for its newer state before proposing again.</summary>
-    private bool _behindPeer;
-    private ITimer? _updateTimer;
     private Task? _funding;
 
     public ChannelMachine(ChannelEngine engine, ChannelRecord record)
@@ -89,7 +79,7 @@ internal sealed partial class ChannelMachine
         }
         finally
         {
-            ReleaseIdleTimer();
+            ArmAnswerTimer();
             _lock.Release();
         }
     }
@@ -136,7 +126,7 @@ internal sealed partial class ChannelMachine
         {
             // Whatever path brought it (our proposal completed, the peer's state adopted), a fully
             // signed state at or above everything we signed settles what we were waiting for.
-            _awaitingConfirm = false;
+            _confirmWaitSince = null;
         }
     }
 
@@ -214,28 +204,6 @@ internal sealed partial class ChannelMachine
         {
             _link = null;
             _synced = false;
-            StopUpdateTimer();
-        }
-    }
-
-    private void StopUpdateTimer()
-    {
-        _updateTimer?.Dispose();
-        _updateTimer = null;
-    }
-
-    /// <summary>
-    /// Disposes the answer timer once no answer is awaited (no proposal of ours in flight, no Confirm
-    /// awaited, no newer state awaited after a FallenBehind rejection), at the end of every step under the lock. Its callback would find nothing to wait
-    /// for; released, an idle channel holds no timer, callback or closure (about 330 bytes) for the
-    /// rest of <see cref="StateChannelClientOptions.UpdateTimeout"/>. The responder's Confirm timer
-    /// used to stay until it fired.
-    /// </summary>
-    private void ReleaseIdleTimer()
-    {
-        if (_updateTimer is not null && _inflight is null && !_awaitingConfirm && !_behindPeer)
-        {
-            StopUpdateTimer();
         }
     }
 }

@@ -10,6 +10,9 @@ internal sealed class Proposal(ChannelState state, Hash32 digest, List<PendingPa
 
     public Hash32 Digest { get; } = digest;
 
+    /// <summary>When it was sent: the peer's answer is awaited from then (ChannelMachine.Waits.cs).</summary>
+    public DateTimeOffset Since { get; set; }
+
     /// <summary>The payments this state carries (empty for open and close).</summary>
     public List<PendingPayment> Payments { get; } = payments;
 

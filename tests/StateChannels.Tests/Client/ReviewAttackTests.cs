@@ -297,13 +297,14 @@ public sealed class ReviewAttackTests
                 var pending = v0 with { Version = k };
                 await SendAsync(wire, new Reestablish(id, fullV0, pending, Sign(pending)));
                 var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-                while ((await store.GetChannelAsync(id))!.PeerSignedVersion != k && DateTime.UtcNow < until)
+                while (!aborted && (await store.GetChannelAsync(id))!.PeerSignedVersion != k && DateTime.UtcNow < until)
                 {
                     await Task.Delay(5);
                 }
 
+                // Once Bob has left Funding (the defence worked) he ignores her reestablish: the chain decides.
                 var rec = (await store.GetChannelAsync(id))!;
-                Assert.True(rec.PeerSignedVersion == k, $"round {k}: psv={rec.PeerSignedVersion} phase={rec.Phase} lastSigned={rec.LastSigned?.State.Version}");
+                Assert.True(aborted || rec.PeerSignedVersion == k, $"round {k}: psv={rec.PeerSignedVersion} phase={rec.Phase} lastSigned={rec.LastSigned?.State.Version}");
                 await Task.Delay(TimeSpan.FromSeconds(1)); // restarts a second apart: well inside the funding timeout
                 if (!aborted && (bob.Client.GetChannel(id).Phase != ChannelPhase.Funding || View(p).RegisteredVersion is not null))
                 {

@@ -1,0 +1,142 @@
+namespace StateChannels.Protocol;
+
+/// <content>
+/// Waiting for the peer, bounded. Each wait records when it began: our proposal in flight
+/// (<see cref="Proposal.Since"/>), the Confirm of a state we signed (<see cref="_confirmWaitSince"/>),
+/// the newer state a FallenBehind rejection claimed (<see cref="_behindSince"/>), and the peer's
+/// reestablish after a (re)connect while we have something to propose. One timer fires at the
+/// earliest end of any of them, <see cref="StateChannelClientOptions.UpdateTimeout"/> after its start
+/// (never before the connection's own start), re-armed at the end of every locked step. Nothing the
+/// peer repeats (a proposal we signed, a reestablish) moves a start: only settling the wait ends it.
+/// The first three drop the connection (the reestablish on reconnect settles what was left half-done);
+/// the reestablish wait fails the payments that wait for it, since a peer may rightly not know a
+/// channel (an open it never received) and dropping the link would cut every other channel with it.
+/// </content>
+internal sealed partial class ChannelMachine
+{
+    private ITimer? _answerTimer;
+    private DateTimeOffset _answerDue;
+
+    /// <summary>When the current connection was attached: no wait's clock runs from before it.</summary>
+    private DateTimeOffset _linkSince;
+
+    /// <summary>
+    /// Since when we have waited for the peer's Confirm of the state we signed (null: not waiting).
+    /// No proposal of ours until then: it would be built on a state the peer has already moved past.
+    /// </summary>
+    private DateTimeOffset? _confirmWaitSince;
+
+    /// <summary>Since when we have waited for the newer state the peer's FallenBehind rejection claimed (null: not waiting).</summary>
+    private DateTimeOffset? _behindSince;
+
+    /// <summary>The connection a reestablish already came on: a second one there is misbehaviour.</summary>
+    private IPeerLink? _reestablishedOn;
+
+    private enum Wait
+    {
+        Answer,
+        Confirm,
+        NewerState,
+        Reestablish,
+    }
+
+    private bool AwaitingConfirm => _confirmWaitSince is not null;
+
+    /// <summary>We signed the peer's proposal: wait for its Confirm (a repeat keeps the wait's start).</summary>
+    private void AwaitConfirm() => _confirmWaitSince ??= _engine.Time.GetUtcNow();
+
+    /// <summary>The wait that ends first, and when; null when we wait for nothing (or have no connection).</summary>
+    private (DateTimeOffset Due, Wait What)? FirstWaitEnd()
+    {
+        if (_link is null)
+        {
+            return null;
+        }
+
+        (DateTimeOffset Since, Wait What)? first = null;
+        void Consider(DateTimeOffset? since, Wait what)
+        {
+            if (since is { } s && (first is null || s < first.Value.Since))
+            {
+                first = (s, what);
+            }
+        }
+
+        Consider(_inflight?.Since, Wait.Answer);
+        Consider(_confirmWaitSince, Wait.Confirm);
+        Consider(_behindSince, Wait.NewerState);
+        if (!_synced && (_queue.Count > 0 || _pendingClose is not null))
+        {
+            
+        }
+
+        if (first is not { } f)
+        {
+            return null;
+        }
+
+        var start = f.Since > _linkSince ? f.Since : _linkSince;
+        return (start + _engine.Options.UpdateTimeout, f.What);
+    }
+
+    /// <summary>At the end of every locked step: the timer fires at the first wait's end, or is released when nothing is awaited.</summary>
+    private void ArmAnswerTimer()
+    {
+        if (FirstWaitEnd() is not { } end)
+        {
+            _answerTimer?.Dispose();
+            _answerTimer = null;
+            return;
+        }
+
+        if (_answerTimer is not null && _answerDue == end.Due)
+        {
+            return;
+        }
+
+        var delay = end.Due - _engine.Time.GetUtcNow();
+        delay = delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
+        _answerDue = end.Due;
+        if (_answerTimer is null)
+        {
+            _answerTimer = _engine.Time.CreateTimer(static s => _ = ((ChannelMachine)s!).OnWaitEndedAsync(), this, delay, Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            _answerTimer.Change(delay, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private Task OnWaitEndedAsync() => LockedAsync(() =>
+    {
+        _answerDue = default; // this timer has fired: the step's end arms it again for whatever is left
+        if (FirstWaitEnd() is not { } end || end.Due > _engine.Time.GetUtcNow())
+        {
+            return Task.CompletedTask; // settled meanwhile, or the timer ran a little early
+        }
+
+        var what = Describe(end.What);
+        StateChannels.Log.AnswerTimedOut(Log, Id, what, _engine.Options.UpdateTimeout);
+        if (end.What == Wait.Reestablish)
+        {
+            var error = new StateChannelException(ErrorCode.PeerUnavailable, $"channel {Id}: {what}");
+            FailQueued(error);
+            _pendingClose?.TrySetException(error);
+            _pendingClose = null;
+            return Task.CompletedTask;
+        }
+
+        var link = _link!;
+        OnLinkLost(link);
+        link.Abort(what);
+        return Task.CompletedTask;
+    });
+
+    private string Describe(Wait what) => what switch
+    {
+        Wait.Answer => $"no answer to version {_inflight?.State.Version}",
+        Wait.Confirm => $"no confirmation of version {_record.LastSigned?.State.Version}",
+        Wait.NewerState => "no newer state after the peer said we are behind",
+        _ => "the peer has not re-established the channel on this connection",
+    };
+}
