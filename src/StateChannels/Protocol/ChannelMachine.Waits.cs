@@ -67,7 +67,7 @@ internal sealed partial class ChannelMachine
         Consider(_behindSince, Wait.NewerState);
         if (!_synced && (_queue.Count > 0 || _pendingClose is not null))
         {
-            
+            Consider(_linkSince, Wait.Reestablish);
         }
 
         if (first is not { } f)
