@@ -198,6 +198,47 @@ public sealed class SeventhReviewAttackTests
     }
 
     /// <summary>
+    /// Stall, the same class as the repeated reestablish (found while fixing it): a repeat of a proposal
+    /// Bob signed re-sends his signature and waits for the Confirm again. If each repeat restarted that
+    /// wait, Mallory would hold Bob's payments behind it forever by re-sending the proposal each second.
+    /// The wait keeps its first start: she is dropped one update timeout after Bob signed.
+    /// </summary>
+    [Fact]
+    public async Task RepeatedProposeOfASignedState_NeverConfirmed_TheConfirmWaitStillEnds()
+    {
+        var options = Options(TimeSpan.FromSeconds(4));
+        await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), options);
+        var v2 = RawPeer.Pay(peer.Bob.Latest!.State, 1);
+        await peer.SendAsync(new ProposeUpdate(v2, 1));
+        Assert.Equal(2UL, (await peer.ReceiveAsync<AcceptUpdate>()).Version);
+        var pay = peer.Bob.PayAsync(5); // queued behind the Confirm wait
+
+        var dropped = false;
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(24); // six update timeouts
+        while (DateTime.UtcNow < until && !dropped && !pay.IsCompleted)
+        {
+            await peer.SendAsync(new ProposeUpdate(v2, 1));
+            using var window = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            try
+            {
+                while (true)
+                {
+                    if (await peer.Wire.ReceiveAsync(window.Token) is null)
+                    {
+                        dropped = true;
+                        break;
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        Assert.True(dropped || pay.IsCompleted, "for 24 s (six update timeouts) Mallory re-sent the proposal Bob signed each second and never confirmed it: she was never dropped");
+    }
+
+    /// <summary>
     /// Stall (medium). Same single answer timer, the other way round: the generic rejection path of
     /// HandleRejectAsync stops the timer (StopUpdateTimer) when it drops Bob's proposal, although a
     /// repeated proposal had made it the wait for the peer's Confirm (AbandonInflight re-arms that
