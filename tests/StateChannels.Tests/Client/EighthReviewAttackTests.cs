@@ -157,4 +157,44 @@ public sealed class EighthReviewAttackTests
             pay.IsCompleted,
             $"for 24 s (twelve update timeouts) the peer never answered Bob's proposal and only redialled each second ({redials} connections, each with its reestablish): Bob's payment neither completed nor failed, and no wait of his ever ended");
     }
+
+    /// <summary>
+    /// Stall (low/medium), the same clamp seen from the other side: the timers do fire, but the end of
+    /// a wait never ends the payment in flight. Bob pays 5 (Propose v2); the peer stays silent. After
+    /// one update timeout Bob drops the link (Wait.Answer: OnLinkLost + Abort); the proposal stays
+    /// _inflight (only a reestablish abandons it). The peer dials again at once and says nothing: on the
+    /// new connection the in-flight proposal is the first wait (its Since is older than _linkSince, so
+    /// Wait.Reestablish, the one wait that fails payments, is never the one that fires), and Bob drops
+    /// the link again one update timeout later; and so on. Bob's timers fire every 2 s, yet the payment
+    /// neither completes nor fails: PayAsync awaits it for as long as the peer keeps dialling in.
+    /// </summary>
+    [Fact]
+    public async Task PeerRedialsAfterEachDrop_SilentEachTime_InflightPaymentNeverFails()
+    {
+        var options = Options(TimeSpan.FromSeconds(2));
+        await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), options);
+
+        var pay = peer.Bob.PayAsync(5);
+        Assert.Equal(2UL, (await peer.ReceiveAsync<ProposeUpdate>()).State.Version);
+
+        var wire = peer.Wire;
+        var drops = 0;
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(24); // twelve update timeouts
+        while (DateTime.UtcNow < until && !pay.IsCompleted)
+        {
+            if (!await HungUpWithinAsync(wire, until - DateTime.UtcNow + TimeSpan.FromMilliseconds(1)))
+            {
+                break;
+            }
+
+            drops++;
+            var pair = InMemoryTransport.CreatePair(peer.Alice.Address, peer.BobParty.Address);
+            peer.BobParty.Serve(pair.Second);
+            wire = pair.First;
+        }
+
+        Assert.True(
+            pay.IsCompleted,
+            $"for 24 s (twelve update timeouts) the peer stayed silent and dialled in again after each drop: Bob dropped it {drops} times, yet his payment (Propose v2) neither completed nor failed");
+    }
 }
