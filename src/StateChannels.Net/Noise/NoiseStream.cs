@@ -117,6 +117,14 @@ internal sealed class NoiseStream : Stream
         }
     }
 
+    /// <summary>One message as it goes on the wire (tests forge and replay ciphertext with it). Advances the send nonce.</summary>
+    internal byte[] SealMessage(ReadOnlySpan<byte> plaintext)
+    {
+        var wire = new byte[SealedSize(plaintext.Length)];
+        Seal(_send, plaintext, wire);
+        return wire;
+    }
+
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (buffer.IsEmpty)
