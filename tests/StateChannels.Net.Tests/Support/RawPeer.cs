@@ -100,7 +100,7 @@ internal sealed class RawPeer : IAsyncDisposable
             await _stream.ReadExactlyAsync(payload, cts.Token);
             return ((FrameKind)header[4], payload);
         }
-        catch (Exception e) when (e is EndOfStreamException or IOException or SocketException)
+        catch (Exception e) when (e is EndOfStreamException or IOException or SocketException or FrameViolationException)
         {
             return null;
         }
@@ -123,7 +123,7 @@ internal sealed class RawPeer : IAsyncDisposable
         {
             return false;
         }
-        catch (Exception e) when (e is IOException or SocketException)
+        catch (Exception e) when (e is IOException or SocketException or FrameViolationException)
         {
             return true;
         }
