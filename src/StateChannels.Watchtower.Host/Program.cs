@@ -7,7 +7,7 @@ using StateChannels.Watchtower.Host;
 
 // The watchtower process: clients feed it their latest fully signed states (WatchtowerFeeder over
 // the authenticated TCP transport); it refutes stale registrations and concludes after the deadline.
-// Prints one line "listening <ip:port> <tower address>" on stdout once it serves; stops on Ctrl+C / SIGTERM.
+// Prints one line "listening <noiseKey@ip:port> <tower address>" on stdout once it serves; stops on Ctrl+C / SIGTERM.
 TowerSettings settings;
 PrivateKey identity;
 PrivateKey gas;
@@ -55,9 +55,10 @@ using (gas)
     var tower = await WatchtowerService.CreateAsync(
         new WatchtowerOptions { ChainPollInterval = settings.Poll, StaleChainThreshold = settings.StaleAfter },
         store, adjudicator, events, TimeProvider.System, logs, stop.Token);
+    using var noiseKey = TowerSettings.NoiseKey();
     await using var listener = new TcpChannelListener(
-        new PrivateKeySigner(identity), adjudicator.Domain, settings.Listen, logger: logs.CreateLogger("StateChannels.Net"));
-    Console.Out.WriteLine($"listening {listener.LocalEndPoint} {identity.Address} channels={tower.ChannelCount} gas={adjudicator.Account}");
+        new PrivateKeySigner(identity), adjudicator.Domain, settings.Listen, new TcpTransportOptions { NoiseKey = noiseKey }, logs.CreateLogger("StateChannels.Net"));
+    Console.Out.WriteLine($"listening {listener.PeerAddress} {identity.Address} channels={tower.ChannelCount} gas={adjudicator.Account}");
     Console.Out.Flush();
 
     var watching = tower.RunAsync(stop.Token);
