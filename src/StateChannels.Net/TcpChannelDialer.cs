@@ -11,7 +11,7 @@ using StateChannels.Net.Noise;
 namespace StateChannels.Net;
 
 /// <summary>
-/// Opens authenticated connections to channel peers. Each <see cref="ConnectAsync(TcpPeerAddress, EthAddress?, CancellationToken)"/> runs through a
+/// Opens encrypted (Noise, BOLT 8) and authenticated connections to channel peers. Each <see cref="ConnectAsync(TcpPeerAddress, EthAddress?, CancellationToken)"/> runs through a
 /// Polly resilience pipeline: transient failures (refused, reset, handshake timeout) are retried with
 /// exponential backoff and jitter up to <see cref="TcpTransportOptions.ConnectRetryAttempts"/>, all
 /// within <see cref="TcpTransportOptions.ConnectTimeout"/>; authentication failures are never retried.

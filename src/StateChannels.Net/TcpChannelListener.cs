@@ -12,8 +12,9 @@ using StateChannels.Net.Noise;
 namespace StateChannels.Net;
 
 /// <summary>
-/// Accepts TCP connections from channel peers and hands out only those that pass the
-/// authentication handshake. Listening starts at construction; handshakes run concurrently in the
+/// Accepts TCP connections from channel peers and hands out only those that pass the Noise handshake
+/// (unless <see cref="TransportEncryption.None"/>; dialers need <see cref="PeerAddress"/>) and the
+/// authentication handshake inside it. Listening starts at construction; handshakes run concurrently in the
 /// background, each bounded by <see cref="TcpTransportOptions.HandshakeTimeout"/>, and a failed
 /// handshake (bad signature, garbage, wrong magic or version, timeout) is logged and dropped without
 /// ever disturbing the accept loop or other connections. Connections beyond
