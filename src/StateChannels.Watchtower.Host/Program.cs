@@ -11,11 +11,13 @@ using StateChannels.Watchtower.Host;
 TowerSettings settings;
 PrivateKey identity;
 PrivateKey gas;
+StateChannels.Net.Noise.NoiseStaticKey? noiseKey;
 try
 {
     settings = TowerSettings.Parse(args);
     identity = TowerSettings.KeyFrom(TowerSettings.IdentityKeyVariable);
     gas = TowerSettings.KeyFrom(TowerSettings.GasKeyVariable);
+    noiseKey = TowerSettings.NoiseKey();
 }
 catch (Exception e) when (e is ArgumentException or FormatException or StateChannelException)
 {
@@ -39,6 +41,7 @@ using var logs = LoggerFactory.Create(builder => builder
 var log = logs.CreateLogger("StateChannels.Watchtower.Host");
 using (identity)
 using (gas)
+using (noiseKey)
 {
     var chainOptions = new EthereumAdjudicatorOptions
     {
@@ -55,7 +58,6 @@ using (gas)
     var tower = await WatchtowerService.CreateAsync(
         new WatchtowerOptions { ChainPollInterval = settings.Poll, StaleChainThreshold = settings.StaleAfter },
         store, adjudicator, events, TimeProvider.System, logs, stop.Token);
-    using var noiseKey = TowerSettings.NoiseKey();
     await using var listener = new TcpChannelListener(
         new PrivateKeySigner(identity), adjudicator.Domain, settings.Listen, new TcpTransportOptions { NoiseKey = noiseKey }, logs.CreateLogger("StateChannels.Net"));
     Console.Out.WriteLine($"listening {listener.PeerAddress} {identity.Address} channels={tower.ChannelCount} gas={adjudicator.Account}");
