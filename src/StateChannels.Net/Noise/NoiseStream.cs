@@ -14,7 +14,7 @@ namespace StateChannels.Net.Noise;
 /// dropped. The transport's own frames (and their limits) travel inside, unchanged. One reader and
 /// one writer at a time (they may run concurrently). Idle, it holds no buffer.
 /// </summary>
-internal sealed class NoiseStream : Stream
+internal sealed partial class NoiseStream : Stream
 {
     /// <summary>Largest message BOLT 8 allows.</summary>
     public const int MaxMessage = ushort.MaxValue;
@@ -26,12 +26,6 @@ internal sealed class NoiseStream : Stream
     private readonly NoiseCipherState _send;
     private readonly NoiseCipherState _receive;
     private readonly TimeProvider _time;
-    private readonly byte[] _header = new byte[HeaderSize];
-    private byte[]? _plain;
-    private int _plainOffset;
-    private int _plainEnd;
-    private long _partialSince;
-    private bool _broken;
 
     public NoiseStream(Stream inner, NoiseCipherState send, NoiseCipherState receive, byte[] handshakeHash, NoisePublicKey remoteStatic, TimeProvider time)
     {
@@ -54,9 +48,6 @@ internal sealed class NoiseStream : Stream
     /// peer has authenticated (only handshake frames may arrive), then <see cref="MaxMessage"/>.
     /// </summary>
     public int MaxIncomingMessage { get; set; } = 256;
-
-    /// <summary>Timestamp at which bytes of a still incomplete message were first seen, or 0 (read by the watchdog).</summary>
-    public long PartialSince => Volatile.Read(ref _partialSince);
 
     public override bool CanRead => true;
 
@@ -145,33 +136,6 @@ internal sealed class NoiseStream : Stream
         }
     }
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        if (_plain is null)
-        {
-            if (buffer.IsEmpty)
-            {
-                // A zero-byte read waits for data without holding a buffer (the pipe's idle mode).
-                return _broken ? 0 : await _inner.ReadAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (!await ReadMessageAsync(cancellationToken).ConfigureAwait(false))
-            {
-                return 0;
-            }
-        }
-
-        int count = Math.Min(buffer.Length, _plainEnd - _plainOffset);
-        _plain.AsSpan(_plainOffset, count).CopyTo(buffer.Span);
-        _plainOffset += count;
-        if (_plainOffset == _plainEnd)
-        {
-            ReturnPlain();
-        }
-
-        return count;
-    }
-
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
@@ -196,93 +160,11 @@ internal sealed class NoiseStream : Stream
     {
         if (disposing)
         {
-            ReturnPlain();
+            ReturnInput();
             _send.Dispose();
             _receive.Dispose();
         }
 
         base.Dispose(disposing);
-    }
-
-    /// <summary>Reads and decrypts the next message; <see langword="false"/> at a clean end of stream between messages.</summary>
-    private async ValueTask<bool> ReadMessageAsync(CancellationToken cancellationToken)
-    {
-        if (_broken)
-        {
-            throw new FrameViolationException(CloseReason.DecryptionFailed, "The session failed earlier.");
-        }
-
-        if (!await FillAsync(_header, allowCleanEnd: true, cancellationToken).ConfigureAwait(false))
-        {
-            return false;
-        }
-
-        byte[]? body = null;
-        try
-        {
-            int length = OpenLength(_receive, _header, MaxIncomingMessage);
-            if (length == 0)
-            {
-                // We never send empty messages; accepting them would let a peer spin us outside the frame rate limit.
-                throw new FrameViolationException(CloseReason.ProtocolViolation, "An empty encrypted message.");
-            }
-
-            body = ArrayPool<byte>.Shared.Rent(length + NoiseCrypto.TagSize);
-            await FillAsync(body.AsMemory(0, length + NoiseCrypto.TagSize), allowCleanEnd: false, cancellationToken).ConfigureAwait(false);
-            OpenBody(_receive, body.AsSpan(0, length + NoiseCrypto.TagSize));
-            Volatile.Write(ref _partialSince, 0);
-            (_plain, _plainOffset, _plainEnd) = (body, 0, length);
-            body = null;
-            return true;
-        }
-        catch (FrameViolationException)
-        {
-            _broken = true;
-            throw;
-        }
-        finally
-        {
-            if (body is not null)
-            {
-                ArrayPool<byte>.Shared.Return(body);
-            }
-        }
-    }
-
-    private async ValueTask<bool> FillAsync(Memory<byte> destination, bool allowCleanEnd, CancellationToken cancellationToken)
-    {
-        int filled = 0;
-        while (filled < destination.Length)
-        {
-            int read = await _inner.ReadAsync(destination[filled..], cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                if (filled == 0 && allowCleanEnd)
-                {
-                    return false;
-                }
-
-                _broken = true;
-                throw new FrameViolationException(CloseReason.ConnectionLost, "The stream ended inside an encrypted message.");
-            }
-
-            if (filled == 0 && Volatile.Read(ref _partialSince) == 0)
-            {
-                Volatile.Write(ref _partialSince, _time.GetTimestamp());
-            }
-
-            filled += read;
-        }
-
-        return true;
-    }
-
-    private void ReturnPlain()
-    {
-        if (_plain is not null)
-        {
-            ArrayPool<byte>.Shared.Return(_plain);
-            _plain = null;
-        }
     }
 }
