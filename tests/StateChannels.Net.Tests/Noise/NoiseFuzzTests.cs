@@ -16,6 +16,8 @@ public sealed class NoiseFuzzTests
     private const int ActTwoInputs = 3_000;
     private const int ActThreeInputs = 1_000;
 
+    private const string ResponderKey = "028d7500dd4c12685d1f568b4c2b5048e8534b873319f3a8daa612b469132ec7f7";
+
     private static readonly byte[] Ck = Bolt8VectorTests.Hex("ck");
     private static readonly byte[] Key = Bolt8VectorTests.Hex("initiatorSk");
 
@@ -83,6 +85,43 @@ public sealed class NoiseFuzzTests
         Assert.True(rejected > DecoderInputs / 2, $"seed {seed}: only {rejected} inputs rejected");
     }
 
+    [Fact]
+    public async Task Decoder_ValidStreamInRandomChunks_DeliversEveryByteInOrder()
+    {
+        int seed = Seed();
+        var random = new Random(seed);
+        for (int run = 0; run < 200; run++)
+        {
+            using var send = new NoiseCipherState(Ck, Key);
+            var plain = new MemoryStream();
+            var wire = new MemoryStream();
+            for (int m = random.Next(1, 6); m > 0; m--)
+            {
+                // Up to 70,000 bytes: several BOLT 8 messages, and a read-ahead buffer that must grow.
+                byte[] payload = RandomBytes(random, random.Next(1, random.Next(2) == 0 ? 300 : 70_000));
+                byte[] sealedBytes = new byte[NoiseStream.SealedSize(payload.Length)];
+                NoiseStream.Seal(send, payload, sealedBytes);
+                plain.Write(payload);
+                wire.Write(sealedBytes);
+            }
+
+            using var stream = new NoiseStream(
+                new ChunkedStream(wire.ToArray(), random), new NoiseCipherState(Ck, Key), new NoiseCipherState(Ck, Key), [], NoisePublicKey.Parse(ResponderKey), TimeProvider.System)
+            {
+                MaxIncomingMessage = NoiseStream.MaxMessage,
+            };
+            var output = new MemoryStream();
+            var buffer = new byte[random.Next(1, 9000)];
+            int read;
+            while ((read = await stream.ReadAsync(buffer.AsMemory(0, random.Next(1, buffer.Length + 1)))) > 0)
+            {
+                output.Write(buffer, 0, read);
+            }
+
+            Assert.True(plain.ToArray().AsSpan().SequenceEqual(output.ToArray()), $"seed {seed}, run {run}");
+        }
+    }
+
     private static int Seed() =>
         int.TryParse(Environment.GetEnvironmentVariable("NOISE_FUZZ_SEED"), out int seed) ? seed : Random.Shared.Next();
 
@@ -107,7 +146,7 @@ public sealed class NoiseFuzzTests
     private static async Task<(byte[] Decoded, bool Failed)> DecodeAsync(byte[] input, int seed)
     {
         using var stream = new NoiseStream(
-            new MemoryStream(input), new NoiseCipherState(Ck, Key), new NoiseCipherState(Ck, Key), [], NoisePublicKey.Parse("028d7500dd4c12685d1f568b4c2b5048e8534b873319f3a8daa612b469132ec7f7"), TimeProvider.System)
+            new MemoryStream(input), new NoiseCipherState(Ck, Key), new NoiseCipherState(Ck, Key), [], NoisePublicKey.Parse(ResponderKey), TimeProvider.System)
         {
             MaxIncomingMessage = NoiseStream.MaxMessage,
         };
@@ -209,5 +248,12 @@ public sealed class NoiseFuzzTests
         var bytes = new byte[length];
         random.NextBytes(bytes);
         return bytes;
+    }
+
+    /// <summary>A stream that hands out its bytes in random chunks (1..4,096 bytes), as a socket may.</summary>
+    private sealed class ChunkedStream(byte[] data, Random random) : MemoryStream(data)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer.IsEmpty ? buffer : buffer[..Math.Min(buffer.Length, random.Next(1, 4097))], cancellationToken);
     }
 }
