@@ -8,8 +8,8 @@ namespace StateChannels.Net.Noise;
 /// An established BOLT 8 session over a network stream ("Lightning Message Specification"): every
 /// write is sent as messages of at most 65,535 bytes, each an encrypted 2-byte length with its MAC,
 /// then the encrypted body with its MAC; every read decrypts the next message. The length prefix is
-/// decrypted and bounded (<see cref="MaxIncomingMessage"/>) before a byte of the body is awaited or
-/// anything is allocated for it. A failed MAC, or a stream that ends inside a message, throws
+/// decrypted and bounded (<see cref="MaxIncomingMessage"/>) before the body is awaited; the pooled
+/// read-ahead buffer (16 KiB) grows only for a length that passed that bound. A failed MAC, or a stream that ends inside a message, throws
 /// <see cref="FrameViolationException"/>; the session is then unusable and the connection must be
 /// dropped. The transport's own frames (and their limits) travel inside, unchanged. One reader and
 /// one writer at a time (they may run concurrently). Idle, it holds no buffer.
