@@ -37,6 +37,9 @@ internal sealed class Hub : IAsyncDisposable
 
     public IPEndPoint EndPoint => _listener.LocalEndPoint;
 
+    /// <summary>What a player dials: the hub's Noise key and end point (<c>key@ip:port</c>).</summary>
+    public TcpPeerAddress PeerAddress => _listener.PeerAddress;
+
     public long RewardFailures => Interlocked.Read(ref _rewardFailures);
 
     public static async Task<Hub> StartAsync(IGameChain chain, Amount funding, int players, string dataDir, CancellationToken cancellationToken)

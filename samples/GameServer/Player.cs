@@ -41,7 +41,7 @@ internal sealed class Player : IAsyncDisposable
         var client = await StateChannelClient.CreateAsync(
             Game.ClientOptions(), new PrivateKeySigner(key), store, adjudicator, cancellationToken: cancellationToken).ConfigureAwait(false);
         var dialer = new TcpChannelDialer(new PrivateKeySigner(key), adjudicator.Domain, Transport.Options(players));
-        var connection = await dialer.ConnectAsync(new IPEndPoint(IPAddress.Loopback, hub.EndPoint.Port), hub.Address, cancellationToken)
+        var connection = await dialer.ConnectAsync(new TcpPeerAddress(new IPEndPoint(IPAddress.Loopback, hub.EndPoint.Port), hub.PeerAddress.NoiseKey), hub.Address, cancellationToken)
             .ConfigureAwait(false);
         var player = new Player(number, key, store, client);
         player._connection = player.ServeAsync(connection);

@@ -142,7 +142,7 @@ internal sealed class DemoWorld : IAsyncDisposable
             var listening = await Alice.WaitAsync(l => l.Kind == "ok" && l.Name == "listen", 0, StartTimeout, cancellationToken);
             var aliceConnected = Alice.Mark;
             Bob = await WalletProcess.StartAsync(
-                "bob", [.. Common("bob"), "--connect", listening["endpoint"], "--peer", Alice.Address.ToString()],
+                "bob", [.. Common("bob"), "--connect", listening["peer-address"], "--peer", Alice.Address.ToString()],
                 new Dictionary<string, string> { ["WALLET_TX_KEY"] = bobTx }, cancellationToken);
             await Alice.WaitEventAsync("connected", aliceConnected, StartTimeout, cancellationToken);
             say($"Started two wallet processes: Alice {Alice.Address} listens on {listening["endpoint"]}, Bob {Bob.Address} connected over TCP.");

@@ -11,7 +11,7 @@ internal sealed partial class WalletCommands(WalletHost wallet)
     public const string Help = """
         commands:
           listen <ip:port>                    accept the peer (port 0: any free port)
-          connect <ip:port> [peerAddress]     dial the peer, and again after every drop
+          connect <key@ip:port> [peerAddress] dial the peer (its Noise key, as its listen printed), again after every drop
           open <myDeposit> <peerDeposit>      open a channel with the connected peer; waits for both deposits
           pay <amount> [times] [parallel]     pay the peer (times: how many payments, parallel: how many at once)
           balance                             the channel's latest fully signed state
@@ -40,11 +40,11 @@ internal sealed partial class WalletCommands(WalletHost wallet)
             {
                 case "listen":
                     var bound = wallet.Listen(WalletSettings.ParseEndPoint(Arg(words, 1, "ip:port")));
-                    Replies.Ok("listen", ("endpoint", bound), ("address", wallet.Address));
+                    Replies.Ok("listen", ("endpoint", bound.EndPoint), ("peer-address", bound), ("address", wallet.Address));
                     break;
                 case "connect":
                     var peer = words.Length > 2 ? EthAddress.Parse(words[2]) : wallet.Settings.Peer;
-                    wallet.Connect(WalletSettings.ParseEndPoint(Arg(words, 1, "ip:port")), peer);
+                    wallet.Connect(WalletSettings.ParsePeerAddress(Arg(words, 1, "noiseKey@ip:port")), peer);
                     Replies.Ok("connect", ("endpoint", words[1]));
                     break;
                 case "open":

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using StateChannels.Net;
+using StateChannels.Net.Noise;
 
 namespace StateChannels.Samples.Wallet;
 
@@ -17,6 +18,7 @@ internal sealed partial class WalletHost
     private TcpChannelListener? _listener;
     private EthAddress? _peer;
     private int _connections;
+    private NoiseStaticKey? _noiseKey;
 
     /// <summary>The peer we talk to: the one connected last, else <c>--peer</c>, else unknown.</summary>
     public EthAddress? Peer
@@ -40,8 +42,8 @@ internal sealed partial class WalletHost
     public EthAddress Account => _txKey.Address;
 
     /// <summary>Listens for the peer on <paramref name="endPoint"/> (port 0: any free port) and serves it in the background.</summary>
-    /// <returns>The bound end point.</returns>
-    public IPEndPoint Listen(IPEndPoint endPoint)
+    /// <returns>What the peer dials: our Noise key and the bound end point, <c>key@ip:port</c>.</returns>
+    public TcpPeerAddress Listen(IPEndPoint endPoint)
     {
         if (_listener is not null)
         {
@@ -51,20 +53,24 @@ internal sealed partial class WalletHost
         _listener = new TcpChannelListener(
             new PrivateKeySigner(_key), Adjudicator.Domain, endPoint, TransportOptions(), _logs.CreateLogger("StateChannels.Net"));
         _background.Add(AcceptLoopAsync(_listener));
-        return _listener.LocalEndPoint;
+        return _listener.PeerAddress;
     }
 
     /// <summary>Dials the peer at <paramref name="endPoint"/> in the background, and again after every drop.</summary>
-    /// <param name="endPoint">The peer's listener.</param>
+    /// <param name="endPoint">The peer's listener and its Noise key (<c>key@ip:port</c>, as its <c>listen</c> printed it).</param>
     /// <param name="expectedPeer">The channel address the peer must prove; null accepts any authenticated peer.</param>
-    public void Connect(IPEndPoint endPoint, EthAddress? expectedPeer)
+    public void Connect(TcpPeerAddress endPoint, EthAddress? expectedPeer)
     {
         var dialer = new TcpChannelDialer(new PrivateKeySigner(_key), Adjudicator.Domain, TransportOptions(), _logs.CreateLogger("StateChannels.Net"));
         _background.Add(DialLoopAsync(dialer, endPoint, expectedPeer));
     }
 
-    private static TcpTransportOptions TransportOptions() => new()
+    private TcpTransportOptions TransportOptions() => new()
     {
+        // Encrypted (Noise, the default) with a key kept in a file beside the channel key, so that a
+        // restarted listener is still the one its peer's "connect key@ip:port" names.
+        NoiseKey = _noiseKey ??= LoadOrCreateNoiseKey(Settings.NoiseKeyFile),
+
         // Redial quickly: on loopback a peer that is back is reachable at once.
         ConnectRetryAttempts = 50,
         ConnectRetryDelay = TimeSpan.FromMilliseconds(100),
@@ -99,7 +105,25 @@ internal sealed partial class WalletHost
         }
     }
 
-    private async Task DialLoopAsync(TcpChannelDialer dialer, IPEndPoint endPoint, EthAddress? expectedPeer)
+    private static NoiseStaticKey LoadOrCreateNoiseKey(string path)
+    {
+        if (!File.Exists(path))
+        {
+            KeyFiles.Create(path); // any valid secp256k1 secret is a valid Noise static key
+        }
+
+        byte[] secret = Convert.FromHexString(KeyFiles.ReadHex(path).AsSpan(2));
+        try
+        {
+            return NoiseStaticKey.FromBytes(secret);
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(secret);
+        }
+    }
+
+    private async Task DialLoopAsync(TcpChannelDialer dialer, TcpPeerAddress endPoint, EthAddress? expectedPeer)
     {
         while (!_stop.IsCancellationRequested)
         {

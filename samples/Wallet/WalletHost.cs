@@ -243,6 +243,7 @@ internal sealed partial class WalletHost : IAsyncDisposable
         await Store.DisposeAsync().ConfigureAwait(false);
         _txKey.Dispose();
         _key.Dispose();
+        _noiseKey?.Dispose();
         _stop.Dispose();
     }
 }

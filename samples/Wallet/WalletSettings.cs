@@ -26,7 +26,8 @@ internal sealed class WalletSettings
           --rpc <url>             the chain's JSON-RPC endpoint (or WALLET_RPC)
           --adjudicator <addr>    the deployed adjudicator contract (or WALLET_ADJUDICATOR)
           --listen <ip:port>      accept the peer on this endpoint (same as the listen command)
-          --connect <ip:port>     dial the peer there (same as the connect command)
+          --connect <key@ip:port> dial the peer there: its Noise key @ its endpoint (same as the connect command)
+          --noise-key-file <file> transport (Noise) static key, hex; created if missing (default: <key-file>.noise)
           --peer <address>        the peer's channel address (checked when dialling)
           --challenge <seconds>   challenge duration of channels we open (default 3600)
           --min-challenge <s>     shortest challenge duration we accept from the peer
@@ -48,6 +49,9 @@ internal sealed class WalletSettings
     public string Db => Get("db") ?? Name + ".db";
 
     public string KeyFile => Get("key-file") ?? Name + ".key";
+
+    /// <summary>The transport's Noise static key, hex; created if missing. Default: the key file's name with <c>.noise</c>.</summary>
+    public string NoiseKeyFile => Get("noise-key-file") ?? Path.ChangeExtension(KeyFile, ".noise");
 
     public string? TxKeyFile => Get("tx-key-file");
 
@@ -120,6 +124,11 @@ internal sealed class WalletSettings
     }
 
     /// <summary>Parses <c>ip:port</c> (e.g. <c>127.0.0.1:9735</c>).</summary>
+    public static StateChannels.Net.TcpPeerAddress ParsePeerAddress(string text) =>
+        StateChannels.Net.TcpPeerAddress.TryParse(text, out var address) && address.NoiseKey is not null
+            ? address
+            : throw new ArgumentException($"'{text}' is not noiseKey@ip:port (the peer's listen prints it as peer-address)");
+
     public static IPEndPoint ParseEndPoint(string text) =>
         IPEndPoint.TryParse(text, out var endPoint) ? endPoint : throw new ArgumentException($"'{text}' is not ip:port");
 

@@ -32,4 +32,7 @@ internal enum CloseReason
 
     /// <summary>The peer exceeded the inbound frame rate.</summary>
     RateLimited,
+
+    /// <summary>An encrypted message failed its MAC check: tampered, replayed, reordered or truncated ciphertext.</summary>
+    DecryptionFailed,
 }

@@ -29,4 +29,8 @@ public enum HandshakeFailure
 
     /// <summary>The connection failed or was closed during the handshake.</summary>
     ConnectionLost = 9,
+
+    /// <summary>The Noise (BOLT 8) handshake under the authentication failed: bad act version, key or MAC. A listener
+    /// whose static key the dialer does not know drops the dialer silently, which the dialer sees as <see cref="ConnectionLost"/>.</summary>
+    EncryptionFailed = 10,
 }

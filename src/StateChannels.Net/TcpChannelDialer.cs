@@ -6,12 +6,12 @@ using Polly;
 using Polly.Retry;
 using Polly.Timeout;
 using StateChannels.Net.Authentication;
-using StateChannels.Net.Framing;
+using StateChannels.Net.Noise;
 
 namespace StateChannels.Net;
 
 /// <summary>
-/// Opens authenticated connections to channel peers. Each <see cref="ConnectAsync"/> runs through a
+/// Opens encrypted (Noise, BOLT 8) and authenticated connections to channel peers. Each <see cref="ConnectAsync(TcpPeerAddress, EthAddress?, CancellationToken)"/> runs through a
 /// Polly resilience pipeline: transient failures (refused, reset, handshake timeout) are retried with
 /// exponential backoff and jitter up to <see cref="TcpTransportOptions.ConnectRetryAttempts"/>, all
 /// within <see cref="TcpTransportOptions.ConnectTimeout"/>; authentication failures are never retried.
@@ -26,6 +26,7 @@ public sealed class TcpChannelDialer
     private readonly TcpTransportOptions _options;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _pipeline;
+    private readonly NoiseStaticKey? _noiseKey;
 
     /// <summary>Creates a dialer.</summary>
     /// <param name="signer">Our channel signing key; answers the peer's handshake challenge.</param>
@@ -43,34 +44,63 @@ public sealed class TcpChannelDialer
         _options = (options ?? new TcpTransportOptions()).ValidateAndCopy();
         _logger = logger ?? NullLogger.Instance;
         _pipeline = BuildPipeline(_options, _logger);
+        _noiseKey = _options.Encryption == TransportEncryption.None ? null : _options.NoiseKey ?? NoiseStaticKey.Create();
     }
 
-    /// <summary>
-    /// Connects to a listener and authenticates it, retrying transient failures.
-    /// </summary>
-    /// <param name="endPoint">The listener's address (an <see cref="IPEndPoint"/> or a <see cref="DnsEndPoint"/>).</param>
+    /// <summary>Our Noise static key's public half (listeners learn it in the handshake), or <see langword="null"/> in plaintext mode.</summary>
+    public NoisePublicKey? NoiseKey => _noiseKey?.PublicKey;
+
+    /// <summary>Connects to a listener at a bare end point: plaintext mode only (<see cref="TransportEncryption.None"/>).</summary>
+    /// <param name="endPoint">The listener's address.</param>
     /// <param name="expectedPeer">The address the peer must prove; <see langword="null"/> accepts any authenticated peer.</param>
     /// <param name="cancellationToken">Cancels the connect, including retries and backoff delays.</param>
     /// <returns>A connection whose <see cref="TcpMessageConnection.Peer"/> is authenticated; the caller disposes it.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="endPoint"/> is null.</exception>
-    /// <exception cref="HandshakeException">The peer failed authentication, is not <paramref name="expectedPeer"/>, or refused us.</exception>
-    /// <exception cref="StateChannelException">
-    /// The peer stayed unreachable through every attempt (<see cref="ErrorCode.PeerUnavailable"/>), or
-    /// <see cref="TcpTransportOptions.ConnectTimeout"/> passed (<see cref="ErrorCode.Timeout"/>).
-    /// </exception>
+    /// <exception cref="ArgumentException">The transport is encrypted: use the <see cref="TcpPeerAddress"/> overload, with the listener's Noise key.</exception>
+    /// <exception cref="HandshakeException">See <see cref="ConnectAsync(TcpPeerAddress, EthAddress?, CancellationToken)"/>.</exception>
+    /// <exception cref="StateChannelException">See <see cref="ConnectAsync(TcpPeerAddress, EthAddress?, CancellationToken)"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async ValueTask<TcpMessageConnection> ConnectAsync(EndPoint endPoint, EthAddress? expectedPeer = null, CancellationToken cancellationToken = default)
+    public ValueTask<TcpMessageConnection> ConnectAsync(EndPoint endPoint, EthAddress? expectedPeer = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
+        return ConnectAsync(new TcpPeerAddress(endPoint, null), expectedPeer, cancellationToken);
+    }
+
+    /// <summary>
+    /// Connects to a listener, runs the Noise handshake with the listener's static key (unless the transport is
+    /// plaintext), and authenticates the peer's address inside the session, retrying transient failures.
+    /// </summary>
+    /// <param name="peer">The listener's end point and Noise static key (e.g. <see cref="TcpChannelListener.PeerAddress"/>,
+    /// or <see cref="TcpPeerAddress.Parse"/> of <c>key@host:port</c>).</param>
+    /// <param name="expectedPeer">The address the peer must prove; <see langword="null"/> accepts any authenticated peer.</param>
+    /// <param name="cancellationToken">Cancels the connect, including retries and backoff delays.</param>
+    /// <returns>A connection whose <see cref="TcpMessageConnection.Peer"/> is authenticated; the caller disposes it.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="peer"/> is null.</exception>
+    /// <exception cref="ArgumentException">The transport is encrypted and <paramref name="peer"/> has no Noise key.</exception>
+    /// <exception cref="HandshakeException">The peer failed authentication, is not <paramref name="expectedPeer"/>, or refused us.</exception>
+    /// <exception cref="StateChannelException">
+    /// The peer stayed unreachable through every attempt (<see cref="ErrorCode.PeerUnavailable"/>; also what a listener
+    /// with another Noise key looks like: it drops us silently), or <see cref="TcpTransportOptions.ConnectTimeout"/>
+    /// passed (<see cref="ErrorCode.Timeout"/>).
+    /// </exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async ValueTask<TcpMessageConnection> ConnectAsync(TcpPeerAddress peer, EthAddress? expectedPeer = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        if (_noiseKey is not null && peer.NoiseKey is null)
+        {
+            throw new ArgumentException("An encrypted connection needs the listener's Noise key (key@host:port); plaintext is for tests only.", nameof(peer));
+        }
+
+        EndPoint endPoint = peer.EndPoint;
         cancellationToken.ThrowIfCancellationRequested();
         ResilienceContext context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(TargetKey, endPoint.ToString() ?? "peer");
         try
         {
             return await _pipeline.ExecuteAsync(
-                static (ctx, state) => state.Dialer.AttemptAsync(state.EndPoint, state.ExpectedPeer, ctx.CancellationToken),
+                static (ctx, state) => state.Dialer.AttemptAsync(state.Peer, state.ExpectedPeer, ctx.CancellationToken),
                 context,
-                (Dialer: this, EndPoint: endPoint, ExpectedPeer: expectedPeer)).ConfigureAwait(false);
+                (Dialer: this, Peer: peer, ExpectedPeer: expectedPeer)).ConfigureAwait(false);
         }
         catch (TimeoutRejectedException e)
         {
@@ -112,13 +142,13 @@ public sealed class TcpChannelDialer
         return builder.Build();
     }
 
-    private async ValueTask<TcpMessageConnection> AttemptAsync(EndPoint endPoint, EthAddress? expectedPeer, CancellationToken cancellationToken)
+    private async ValueTask<TcpMessageConnection> AttemptAsync(TcpPeerAddress target, EthAddress? expectedPeer, CancellationToken cancellationToken)
     {
+        EndPoint endPoint = target.EndPoint;
         Socket socket = endPoint.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6
             ? new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
             : new Socket(SocketType.Stream, ProtocolType.Tcp);
         socket.NoDelay = true;
-        FrameReader? frames = null;
         bool handedOver = false;
         try
         {
@@ -132,19 +162,18 @@ public sealed class TcpChannelDialer
             }
 
             var stream = new NetworkStream(socket, ownsSocket: true);
-            frames = FrameReader.Over(stream, _options);
-            EthAddress peer = await HandshakeProtocol.RunAsync(stream, frames, _signer, _domain, isDialer: true, expectedPeer, _options, cancellationToken).ConfigureAwait(false);
-            var connection = new TcpMessageConnection(socket, stream, frames, peer, _options, _logger, onClosed: null);
+            AuthenticatedSession session = await HandshakeProtocol.RunAsync(
+                stream, _noiseKey, target.NoiseKey, _signer, _domain, isDialer: true, expectedPeer, _options, cancellationToken).ConfigureAwait(false);
+            var connection = new TcpMessageConnection(socket, session, _options, _logger, onClosed: null);
             handedOver = true;
             connection.Start();
-            Log.Authenticated(_logger, peer, connection.RemoteEndPoint);
+            Log.Authenticated(_logger, session.Peer, connection.RemoteEndPoint);
             return connection;
         }
         finally
         {
             if (!handedOver)
             {
-                frames?.Complete();
                 socket.Dispose();
             }
         }

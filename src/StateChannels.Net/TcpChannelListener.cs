@@ -6,14 +6,15 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using StateChannels.Net.Authentication;
-using StateChannels.Net.Framing;
 using StateChannels.Net.Limits;
+using StateChannels.Net.Noise;
 
 namespace StateChannels.Net;
 
 /// <summary>
-/// Accepts TCP connections from channel peers and hands out only those that pass the
-/// authentication handshake. Listening starts at construction; handshakes run concurrently in the
+/// Accepts TCP connections from channel peers and hands out only those that pass the Noise handshake
+/// (unless <see cref="TransportEncryption.None"/>; dialers need <see cref="PeerAddress"/>) and the
+/// authentication handshake inside it. Listening starts at construction; handshakes run concurrently in the
 /// background, each bounded by <see cref="TcpTransportOptions.HandshakeTimeout"/>, and a failed
 /// handshake (bad signature, garbage, wrong magic or version, timeout) is logged and dropped without
 /// ever disturbing the accept loop or other connections. Connections beyond
@@ -32,6 +33,8 @@ public sealed class TcpChannelListener : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<long, Task> _handshakes = new();
     private readonly Task _acceptLoop;
+    private readonly NoiseStaticKey? _noiseKey;
+    private readonly bool _ownsNoiseKey;
     private long _nextHandshakeId;
     private int _rejectedHandshakes;
     private int _disposed;
@@ -54,6 +57,8 @@ public sealed class TcpChannelListener : IAsyncDisposable
         _options = (options ?? new TcpTransportOptions()).ValidateAndCopy();
         _logger = logger ?? NullLogger.Instance;
         _limiter = new ConnectionLimiter(_options.MaxConnections, _options.MaxConnectionsPerAddress);
+        _ownsNoiseKey = _options.Encryption != TransportEncryption.None && _options.NoiseKey is null;
+        _noiseKey = _options.Encryption == TransportEncryption.None ? null : _options.NoiseKey ?? NoiseStaticKey.Create();
         endPoint ??= new IPEndPoint(IPAddress.Loopback, 0);
         _listenSocket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -68,12 +73,21 @@ public sealed class TcpChannelListener : IAsyncDisposable
         }
 
         LocalEndPoint = (IPEndPoint)_listenSocket.LocalEndPoint!;
+        PeerAddress = new TcpPeerAddress(LocalEndPoint, NoiseKey);
         Log.Listening(_logger, LocalEndPoint);
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
     /// <summary>The bound end point (with the actual port when port 0 was asked for).</summary>
     public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>Our Noise static public key, which every dialer needs (Noise_XK); <see langword="null"/> in plaintext mode.
+    /// Fresh at every start unless <see cref="TcpTransportOptions.NoiseKey"/> is set.</summary>
+    public NoisePublicKey? NoiseKey => _noiseKey?.PublicKey;
+
+    /// <summary>What a dialer needs to reach us: <see cref="LocalEndPoint"/> and <see cref="NoiseKey"/>, as <c>key@host:port</c>.
+    /// Publish it to peers (a wildcard bind address must be replaced by a reachable one).</summary>
+    public TcpPeerAddress PeerAddress { get; }
 
     /// <summary>Connections from this listener open now: handshakes in progress, authenticated connections
     /// waiting to be accepted, and accepted connections until they close.</summary>
@@ -130,6 +144,11 @@ public sealed class TcpChannelListener : IAsyncDisposable
         while (_accepted.Reader.TryRead(out TcpMessageConnection? unclaimed))
         {
             await unclaimed.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_ownsNoiseKey)
+        {
+            _noiseKey!.Dispose();
         }
     }
 
@@ -217,15 +236,15 @@ public sealed class TcpChannelListener : IAsyncDisposable
     {
         socket.NoDelay = true;
         var stream = new NetworkStream(socket, ownsSocket: true);
-        var frames = FrameReader.Over(stream, _options);
         bool handedOver = false;
         try
         {
-            EthAddress peer = await HandshakeProtocol.RunAsync(stream, frames, _signer, _domain, isDialer: false, expectedPeer: null, _options, _stop.Token).ConfigureAwait(false);
-            var connection = new TcpMessageConnection(socket, stream, frames, peer, _options, _logger, () => _limiter.Release(address));
+            AuthenticatedSession session = await HandshakeProtocol.RunAsync(
+                stream, _noiseKey, null, _signer, _domain, isDialer: false, expectedPeer: null, _options, _stop.Token).ConfigureAwait(false);
+            var connection = new TcpMessageConnection(socket, session, _options, _logger, () => _limiter.Release(address));
             handedOver = true;
             connection.Start();
-            Log.Authenticated(_logger, peer, remote);
+            Log.Authenticated(_logger, session.Peer, remote);
             if (!_accepted.Writer.TryWrite(connection))
             {
                 await connection.DisposeAsync().ConfigureAwait(false);
@@ -250,7 +269,6 @@ public sealed class TcpChannelListener : IAsyncDisposable
         {
             if (!handedOver)
             {
-                frames.Complete();
                 socket.Dispose();
                 _limiter.Release(address);
             }

@@ -24,7 +24,14 @@ public sealed partial class TcpMessageConnection
             return;
         }
 
+        // A frame in progress, or an encrypted message in progress under it (a peer trickling ciphertext).
         long partialSince = _frames.PartialSince;
+        long messageSince = _noise?.PartialSince ?? 0;
+        if (partialSince == 0 || (messageSince != 0 && messageSince < partialSince))
+        {
+            partialSince = messageSince;
+        }
+
         if (partialSince != 0 && _time.GetElapsedTime(partialSince, now) > _options.FrameReadTimeout)
         {
             Abort(CloseReason.FrameTimeout);

@@ -3,13 +3,15 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using StateChannels.Net.Authentication;
 using StateChannels.Net.Framing;
 using StateChannels.Net.Limits;
+using StateChannels.Net.Noise;
 
 namespace StateChannels.Net;
 
 /// <summary>
-/// An authenticated TCP connection to one peer, obtained from <see cref="TcpChannelListener"/> or
+/// An authenticated (and, unless <see cref="TransportEncryption.None"/>, Noise-encrypted) TCP connection to one peer, obtained from <see cref="TcpChannelListener"/> or
 /// <see cref="TcpChannelDialer"/> once the peer has proven control of <see cref="Peer"/>.
 /// <para>Contract: <see cref="SendAsync"/> may be called concurrently (frames are queued and
 /// written in order by one writer); <see cref="ReceiveAsync"/> by one reader at a time. The
@@ -22,7 +24,8 @@ namespace StateChannels.Net;
 public sealed partial class TcpMessageConnection : IMessageConnection
 {
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
+    private readonly NoiseStream? _noise;
     private readonly FrameReader _frames;
     private readonly TcpTransportOptions _options;
     private readonly TimeProvider _time;
@@ -43,21 +46,21 @@ public sealed partial class TcpMessageConnection : IMessageConnection
 
     internal TcpMessageConnection(
         Socket socket,
-        NetworkStream stream,
-        FrameReader frames,
-        EthAddress peer,
+        AuthenticatedSession session,
         TcpTransportOptions options,
         ILogger logger,
         Action? onClosed)
     {
         _socket = socket;
-        _stream = stream;
-        _frames = frames;
+        _stream = session.Stream;
+        _noise = session.Stream as NoiseStream;
+        _frames = session.Frames;
         _options = options;
         _time = options.TimeProvider;
         _logger = logger;
         _onClosed = onClosed;
-        Peer = peer;
+        Peer = session.Peer;
+        PeerNoiseKey = session.PeerNoiseKey;
         RemoteEndPoint = SafeRemoteEndPoint(socket);
         _inboundRate = new TokenBucket(_time, options.InboundFramesPerSecond, options.InboundFrameBurst);
         _inbound = System.Threading.Channels.Channel.CreateBounded<Frame>(new BoundedChannelOptions(options.ReceiveQueueCapacity)
@@ -72,6 +75,9 @@ public sealed partial class TcpMessageConnection : IMessageConnection
 
     /// <summary>The peer's authenticated address (its channel signing key's address).</summary>
     public EthAddress Peer { get; }
+
+    /// <summary>The peer's Noise static key, proven in the encrypted handshake; <see langword="null"/> in plaintext mode.</summary>
+    public NoisePublicKey? PeerNoiseKey { get; }
 
     /// <summary>The peer's IP end point, or <see langword="null"/> if the socket could not tell.</summary>
     public EndPoint? RemoteEndPoint { get; }
@@ -109,6 +115,7 @@ public sealed partial class TcpMessageConnection : IMessageConnection
         await _readLoop.ConfigureAwait(false);
         await _writeLoop.ConfigureAwait(false);
         DrainQueues();
+        _noise?.Dispose();
     }
 
     /// <summary>Starts the read and write loops and the watchdog once the handshake has succeeded.</summary>

@@ -8,6 +8,16 @@ namespace StateChannels.Net;
 /// </summary>
 public sealed class TcpTransportOptions
 {
+    /// <summary>How connections are encrypted. Default <see cref="TransportEncryption.Noise"/> (BOLT 8). Both ends must agree.
+    /// <para><b>Warning:</b> <see cref="TransportEncryption.None"/> sends everything in clear, for tests only: never set it
+    /// for connections that cross a network.</para></summary>
+    public TransportEncryption Encryption { get; set; } = TransportEncryption.Noise;
+
+    /// <summary>This node's Noise static key (see <see cref="TcpPeerAddress"/>). Default <see langword="null"/>: each listener and
+    /// dialer creates a fresh one, so a listener's key changes at every start. Set it (and keep it, like the channel key) when
+    /// dialers are configured with the listener's key. Not owned: the caller disposes it after the listeners and dialers.</summary>
+    public Noise.NoiseStaticKey? NoiseKey { get; set; }
+
     /// <summary>Largest data frame accepted or sent, in bytes (payload only, without the 5-byte header). Default 64 KiB; 1 byte to 16 MiB.
     /// A peer that declares a larger frame is disconnected before anything is allocated for it.</summary>
     public int MaxFrameSize { get; set; } = 64 * 1024;
@@ -70,7 +80,7 @@ public sealed class TcpTransportOptions
     /// <summary>Dialer only: cap on the delay between retries. Default 5 s.</summary>
     public TimeSpan ConnectRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Dialer only: total time for <see cref="TcpChannelDialer.ConnectAsync"/>, all attempts and delays included. Default 30 s.</summary>
+    /// <summary>Dialer only: total time for <see cref="TcpChannelDialer.ConnectAsync(TcpPeerAddress, EthAddress?, CancellationToken)"/>, all attempts and delays included. Default 30 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The clock for every timeout, keepalive and rate limit. Default <see cref="TimeProvider.System"/>.</summary>
@@ -110,6 +120,11 @@ public sealed class TcpTransportOptions
         }
 
         Positive(ConnectTimeout, nameof(ConnectTimeout));
+        if (!Enum.IsDefined(Encryption))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Encryption), Encryption, "Unknown encryption mode.");
+        }
+
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
         return (TcpTransportOptions)MemberwiseClone();
     }

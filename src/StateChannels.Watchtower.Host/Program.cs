@@ -7,15 +7,17 @@ using StateChannels.Watchtower.Host;
 
 // The watchtower process: clients feed it their latest fully signed states (WatchtowerFeeder over
 // the authenticated TCP transport); it refutes stale registrations and concludes after the deadline.
-// Prints one line "listening <ip:port> <tower address>" on stdout once it serves; stops on Ctrl+C / SIGTERM.
+// Prints one line "listening <noiseKey@ip:port> <tower address>" on stdout once it serves; stops on Ctrl+C / SIGTERM.
 TowerSettings settings;
 PrivateKey identity;
 PrivateKey gas;
+StateChannels.Net.Noise.NoiseStaticKey? noiseKey;
 try
 {
     settings = TowerSettings.Parse(args);
     identity = TowerSettings.KeyFrom(TowerSettings.IdentityKeyVariable);
     gas = TowerSettings.KeyFrom(TowerSettings.GasKeyVariable);
+    noiseKey = TowerSettings.NoiseKey();
 }
 catch (Exception e) when (e is ArgumentException or FormatException or StateChannelException)
 {
@@ -39,6 +41,7 @@ using var logs = LoggerFactory.Create(builder => builder
 var log = logs.CreateLogger("StateChannels.Watchtower.Host");
 using (identity)
 using (gas)
+using (noiseKey)
 {
     var chainOptions = new EthereumAdjudicatorOptions
     {
@@ -56,8 +59,8 @@ using (gas)
         new WatchtowerOptions { ChainPollInterval = settings.Poll, StaleChainThreshold = settings.StaleAfter },
         store, adjudicator, events, TimeProvider.System, logs, stop.Token);
     await using var listener = new TcpChannelListener(
-        new PrivateKeySigner(identity), adjudicator.Domain, settings.Listen, logger: logs.CreateLogger("StateChannels.Net"));
-    Console.Out.WriteLine($"listening {listener.LocalEndPoint} {identity.Address} channels={tower.ChannelCount} gas={adjudicator.Account}");
+        new PrivateKeySigner(identity), adjudicator.Domain, settings.Listen, new TcpTransportOptions { NoiseKey = noiseKey }, logs.CreateLogger("StateChannels.Net"));
+    Console.Out.WriteLine($"listening {listener.PeerAddress} {identity.Address} channels={tower.ChannelCount} gas={adjudicator.Account}");
     Console.Out.Flush();
 
     var watching = tower.RunAsync(stop.Token);

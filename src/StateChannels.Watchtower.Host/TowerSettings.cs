@@ -16,9 +16,13 @@ internal sealed record TowerSettings(
     public const string IdentityKeyVariable = "STATECHANNELS_TOWER_KEY";
     public const string GasKeyVariable = "STATECHANNELS_TOWER_GAS_KEY";
 
+    /// <summary>Optional: the transport's Noise static key (64 hex digits). Unset: a fresh key at every start, printed on the listening line.</summary>
+    public const string NoiseKeyVariable = "STATECHANNELS_TOWER_NOISE_KEY";
+
     public const string Usage =
         "usage: StateChannels.Watchtower.Host --rpc URL --adjudicator ADDRESS --db PATH [--listen IP:PORT] [--confirmations N] [--poll-ms N] [--stale-seconds N] [--log LEVEL]\n"
-        + $"environment: {IdentityKeyVariable}=<hex key> (transport identity), {GasKeyVariable}=<hex key> (pays gas)";
+        + $"environment: {IdentityKeyVariable}=<hex key> (transport identity), {GasKeyVariable}=<hex key> (pays gas), "
+        + $"optional {NoiseKeyVariable}=<hex key> (transport encryption key; keep it so clients' key@ip:port stays valid)";
 
     /// <summary>Parses the arguments; <see cref="ArgumentException"/> with the reason when they are wrong.</summary>
     public static TowerSettings Parse(string[] args)
@@ -56,6 +60,12 @@ internal sealed record TowerSettings(
     }
 
     /// <summary>A key from the environment; <see cref="ArgumentException"/> when missing or malformed.</summary>
+    /// <summary>The Noise static key from <see cref="NoiseKeyVariable"/>, or null when unset.</summary>
+    public static StateChannels.Net.Noise.NoiseStaticKey? NoiseKey() =>
+        Environment.GetEnvironmentVariable(NoiseKeyVariable) is { Length: > 0 } hex
+            ? StateChannels.Net.Noise.NoiseStaticKey.FromBytes(Convert.FromHexString(hex.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? hex[2..] : hex))
+            : null;
+
     public static PrivateKey KeyFrom(string variable) =>
         Environment.GetEnvironmentVariable(variable) is { Length: > 0 } hex
             ? PrivateKey.Parse(hex)

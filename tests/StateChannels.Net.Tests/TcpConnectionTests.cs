@@ -3,12 +3,17 @@ using StateChannels.Net.Tests.Support;
 
 namespace StateChannels.Net.Tests;
 
-public sealed class TcpConnectionTests
+public abstract class TcpConnectionTests : TransportTest
 {
+    protected TcpConnectionTests(TransportEncryption mode)
+        : base(mode)
+    {
+    }
+
     [Fact]
     public async Task Flood_PeerAboveRateLimit_DroppedWithoutAffectingAnotherConnection()
     {
-        var options = TestOptions.Fast(o =>
+        var options = Fast(o =>
         {
             o.InboundFramesPerSecond = 200;
             o.InboundFrameBurst = 200;
@@ -17,9 +22,9 @@ public sealed class TcpConnectionTests
         using var flooder = new Identity();
         using var honest = new Identity();
         await using var listener = new TcpChannelListener(server.Signer, Identity.Domain, options: options);
-        await using TcpMessageConnection flooderSide = await new TcpChannelDialer(flooder.Signer, Identity.Domain, options).ConnectAsync(listener.LocalEndPoint, server.Address);
+        await using TcpMessageConnection flooderSide = await new TcpChannelDialer(flooder.Signer, Identity.Domain, options).ConnectAsync(listener.PeerAddress, server.Address);
         await using TcpMessageConnection flooded = await listener.AcceptAsync();
-        await using TcpMessageConnection honestSide = await new TcpChannelDialer(honest.Signer, Identity.Domain, options).ConnectAsync(listener.LocalEndPoint, server.Address);
+        await using TcpMessageConnection honestSide = await new TcpChannelDialer(honest.Signer, Identity.Domain, options).ConnectAsync(listener.PeerAddress, server.Address);
         await using TcpMessageConnection served = await listener.AcceptAsync();
         Assert.Equal(flooder.Address, flooded.Peer);
 
@@ -54,7 +59,7 @@ public sealed class TcpConnectionTests
     [Fact]
     public async Task HalfOpenPeer_StopsAnswering_IdleTimeoutDropsItAndReleasesResources()
     {
-        await using var session = await RawSession.StartAsync();
+        await using var session = await RawSession.StartAsync(Fast());
         var (raw, accepted) = session;
 
         // The raw peer now neither reads nor answers pings: a blackholed peer.
@@ -70,7 +75,7 @@ public sealed class TcpConnectionTests
     [Fact]
     public async Task SlowConsumer_PeerPingsButNeverReads_SendTimeoutDropsIt()
     {
-        var options = TestOptions.Fast(o => o.SendTimeout = TimeSpan.FromSeconds(1));
+        var options = Fast(o => o.SendTimeout = TimeSpan.FromSeconds(1));
         await using var session = await RawSession.StartAsync(options);
         var (raw, accepted) = session;
         using var stop = new CancellationTokenSource();
@@ -115,10 +120,10 @@ public sealed class TcpConnectionTests
     [Fact]
     public async Task Keepalive_IdleButHealthyConnection_OutlivesIdleTimeout()
     {
-        await using TcpPair pair = await TcpPair.CreateAsync();
+        await using TcpPair pair = await TcpPair.CreateAsync(Fast());
 
         // Three idle timeouts with no data: only pings keep it alive.
-        await Task.Delay(TestOptions.Fast().ReceiveIdleTimeout * 3);
+        await Task.Delay(Fast().ReceiveIdleTimeout * 3);
 
         Assert.Equal(CloseReason.None, pair.ServerSide.CloseReason);
         Assert.Equal(CloseReason.None, pair.ClientSide.CloseReason);
@@ -129,7 +134,7 @@ public sealed class TcpConnectionTests
     [Fact]
     public async Task SlowReader_QueueFull_IsNotMistakenForAnIdlePeer()
     {
-        var options = TestOptions.Fast(o => o.ReceiveQueueCapacity = 4);
+        var options = Fast(o => o.ReceiveQueueCapacity = 4);
         await using TcpPair pair = await TcpPair.CreateAsync(options);
         for (int i = 0; i < 20; i++)
         {
@@ -150,7 +155,7 @@ public sealed class TcpConnectionTests
     [Fact]
     public async Task Dispose_FlushesQueuedFramesThenPeerReceivesNull()
     {
-        await using TcpPair pair = await TcpPair.CreateAsync();
+        await using TcpPair pair = await TcpPair.CreateAsync(Fast());
         for (int i = 0; i < 100; i++)
         {
             await pair.ClientSide.SendAsync(new[] { (byte)i });
@@ -171,7 +176,7 @@ public sealed class TcpConnectionTests
     [Fact]
     public async Task Dispose_WhileReceiveIsPending_ReceiveReturnsNull()
     {
-        await using TcpPair pair = await TcpPair.CreateAsync();
+        await using TcpPair pair = await TcpPair.CreateAsync(Fast());
         ValueTask<ReadOnlyMemory<byte>?> pending = pair.ServerSide.ReceiveAsync();
 
         await pair.ServerSide.DisposeAsync();
@@ -183,7 +188,7 @@ public sealed class TcpConnectionTests
     [Fact]
     public async Task PeerVanishes_ReceiveReturnsNullAndSendThrowsPeerUnavailable()
     {
-        await using var session = await RawSession.StartAsync();
+        await using var session = await RawSession.StartAsync(Fast());
         var (raw, accepted) = session;
 
         await raw.DisposeAsync();
@@ -196,34 +201,34 @@ public sealed class TcpConnectionTests
     [Fact]
     public async Task Listener_PerAddressLimit_RefusesExtraConnectionsUntilOneCloses()
     {
-        var options = TestOptions.Fast(o => o.MaxConnectionsPerAddress = 2);
+        var options = Fast(o => o.MaxConnectionsPerAddress = 2);
         using var server = new Identity();
         using var client = new Identity();
         await using var listener = new TcpChannelListener(server.Signer, Identity.Domain, options: options);
         var dialer = new TcpChannelDialer(client.Signer, Identity.Domain, options);
-        TcpMessageConnection first = await dialer.ConnectAsync(listener.LocalEndPoint, server.Address);
-        await using TcpMessageConnection second = await dialer.ConnectAsync(listener.LocalEndPoint, server.Address);
+        TcpMessageConnection first = await dialer.ConnectAsync(listener.PeerAddress, server.Address);
+        await using TcpMessageConnection second = await dialer.ConnectAsync(listener.PeerAddress, server.Address);
 
-        var error = await Assert.ThrowsAsync<HandshakeException>(() => dialer.ConnectAsync(listener.LocalEndPoint, server.Address).AsTask());
+        var error = await Assert.ThrowsAsync<HandshakeException>(() => dialer.ConnectAsync(listener.PeerAddress, server.Address).AsTask());
         Assert.Equal(ErrorCode.PeerUnavailable, error.Code);
 
         await first.DisposeAsync();
         await Eventually.TrueAsync(() => listener.ConnectionCount == 1, "the first slot is released");
-        await using TcpMessageConnection third = await dialer.ConnectAsync(listener.LocalEndPoint, server.Address);
+        await using TcpMessageConnection third = await dialer.ConnectAsync(listener.PeerAddress, server.Address);
         Assert.Equal(server.Address, third.Peer);
     }
 
     [Fact]
     public async Task Listener_TotalLimit_RefusesExtraConnections()
     {
-        var options = TestOptions.Fast(o => o.MaxConnections = 1);
+        var options = Fast(o => o.MaxConnections = 1);
         using var server = new Identity();
         using var client = new Identity();
         await using var listener = new TcpChannelListener(server.Signer, Identity.Domain, options: options);
         var dialer = new TcpChannelDialer(client.Signer, Identity.Domain, options);
-        await using TcpMessageConnection first = await dialer.ConnectAsync(listener.LocalEndPoint, server.Address);
+        await using TcpMessageConnection first = await dialer.ConnectAsync(listener.PeerAddress, server.Address);
 
-        await Assert.ThrowsAsync<HandshakeException>(() => dialer.ConnectAsync(listener.LocalEndPoint, server.Address).AsTask());
+        await Assert.ThrowsAsync<HandshakeException>(() => dialer.ConnectAsync(listener.PeerAddress, server.Address).AsTask());
         Assert.Equal(1, listener.ConnectionCount);
     }
 
@@ -232,8 +237,8 @@ public sealed class TcpConnectionTests
     {
         using var server = new Identity();
         using var client = new Identity();
-        var listener = new TcpChannelListener(server.Signer, Identity.Domain, options: TestOptions.Fast());
-        await using TcpMessageConnection connection = await new TcpChannelDialer(client.Signer, Identity.Domain, TestOptions.Fast()).ConnectAsync(listener.LocalEndPoint, server.Address);
+        var listener = new TcpChannelListener(server.Signer, Identity.Domain, options: Fast());
+        await using TcpMessageConnection connection = await new TcpChannelDialer(client.Signer, Identity.Domain, Fast()).ConnectAsync(listener.PeerAddress, server.Address);
 
         await listener.DisposeAsync();
 
@@ -255,7 +260,7 @@ public sealed class TcpConnectionTests
     [Fact]
     public async Task Options_ChangedAfterConstruction_HaveNoEffect()
     {
-        var options = TestOptions.Fast();
+        var options = Fast();
         await using TcpPair pair = await TcpPair.CreateAsync(options);
 
         options.MaxFrameSize = 1;
@@ -264,3 +269,9 @@ public sealed class TcpConnectionTests
         Assert.Equal(100, (await pair.ServerSide.ReceiveAsync())!.Value.Length);
     }
 }
+
+/// <summary>Over Noise (the default).</summary>
+public sealed class TcpConnectionTestsNoise() : TcpConnectionTests(TransportEncryption.Noise);
+
+/// <summary>In plaintext.</summary>
+public sealed class TcpConnectionTestsPlain() : TcpConnectionTests(TransportEncryption.None);

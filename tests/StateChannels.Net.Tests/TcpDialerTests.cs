@@ -1,11 +1,20 @@
 using System.Net;
+using StateChannels.Net.Noise;
 using StateChannels.Net.Tests.Support;
 
 namespace StateChannels.Net.Tests;
 
-public sealed class TcpDialerTests
+public abstract class TcpDialerTests : TransportTest
 {
-    private static TcpTransportOptions Retrying(int attempts) => TestOptions.Fast(o =>
+    protected TcpDialerTests(TransportEncryption mode)
+        : base(mode)
+    {
+    }
+
+    private TcpPeerAddress Target(IPEndPoint endPoint, NoiseStaticKey? key = null) =>
+        new(endPoint, Mode == TransportEncryption.None ? null : (key ?? NoiseStaticKey.Create()).PublicKey);
+
+    private TcpTransportOptions Retrying(int attempts) => Fast(o =>
     {
         o.ConnectRetryAttempts = attempts;
         o.ConnectRetryDelay = TimeSpan.FromMilliseconds(50);
@@ -21,10 +30,12 @@ public sealed class TcpDialerTests
         var endPoint = new IPEndPoint(IPAddress.Loopback, RawListener.FreePort());
         var dialer = new TcpChannelDialer(client.Signer, Identity.Domain, Retrying(100));
 
-        Task<TcpMessageConnection> connect = dialer.ConnectAsync(endPoint, server.Address).AsTask();
+        // The dialer knows the listener's Noise key before the listener exists: a key kept across restarts.
+        using var noiseKey = NoiseStaticKey.Create();
+        Task<TcpMessageConnection> connect = dialer.ConnectAsync(Target(endPoint, noiseKey), server.Address).AsTask();
         await Task.Delay(600);
         Assert.False(connect.IsCompleted);
-        await using var listener = new TcpChannelListener(server.Signer, Identity.Domain, endPoint, TestOptions.Fast());
+        await using var listener = new TcpChannelListener(server.Signer, Identity.Domain, endPoint, Fast(o => o.NoiseKey = noiseKey));
 
         await using TcpMessageConnection connection = await connect.WaitAsync(TestOptions.Patience);
         Assert.Equal(server.Address, connection.Peer);
@@ -37,7 +48,7 @@ public sealed class TcpDialerTests
         var endPoint = new IPEndPoint(IPAddress.Loopback, RawListener.FreePort());
         var dialer = new TcpChannelDialer(client.Signer, Identity.Domain, Retrying(2));
 
-        var error = await Assert.ThrowsAsync<StateChannelException>(() => dialer.ConnectAsync(endPoint, expectedPeer: null).AsTask());
+        var error = await Assert.ThrowsAsync<StateChannelException>(() => dialer.ConnectAsync(Target(endPoint), expectedPeer: null).AsTask());
 
         Assert.Equal(ErrorCode.PeerUnavailable, error.Code);
     }
@@ -51,7 +62,7 @@ public sealed class TcpDialerTests
         options.ConnectTimeout = TimeSpan.FromMilliseconds(500);
         var dialer = new TcpChannelDialer(client.Signer, Identity.Domain, options);
 
-        var error = await Assert.ThrowsAsync<StateChannelException>(() => dialer.ConnectAsync(endPoint, expectedPeer: null).AsTask());
+        var error = await Assert.ThrowsAsync<StateChannelException>(() => dialer.ConnectAsync(Target(endPoint), expectedPeer: null).AsTask());
 
         Assert.Equal(ErrorCode.Timeout, error.Code);
     }
@@ -62,10 +73,10 @@ public sealed class TcpDialerTests
         using var server = new Identity();
         using var client = new Identity();
         using var other = new Identity();
-        await using var listener = new TcpChannelListener(server.Signer, Identity.Domain, options: TestOptions.Fast());
+        await using var listener = new TcpChannelListener(server.Signer, Identity.Domain, options: Fast());
         var dialer = new TcpChannelDialer(client.Signer, Identity.Domain, Retrying(5));
 
-        await Assert.ThrowsAsync<HandshakeException>(() => dialer.ConnectAsync(listener.LocalEndPoint, other.Address).AsTask());
+        await Assert.ThrowsAsync<HandshakeException>(() => dialer.ConnectAsync(listener.PeerAddress, other.Address).AsTask());
 
         // One attempt only: the listener saw exactly one (refused) handshake.
         await Eventually.TrueAsync(() => listener.ConnectionCount == 0, "the attempt is over");
@@ -77,10 +88,10 @@ public sealed class TcpDialerTests
     {
         using var server = new Identity();
         using var client = new Identity();
-        await using var listener = new TcpChannelListener(server.Signer, Identity.Domain, options: TestOptions.Fast());
-        var dialer = new TcpChannelDialer(client.Signer, Identity.Domain, TestOptions.Fast());
+        await using var listener = new TcpChannelListener(server.Signer, Identity.Domain, options: Fast());
+        var dialer = new TcpChannelDialer(client.Signer, Identity.Domain, Fast());
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => dialer.ConnectAsync(listener.LocalEndPoint, server.Address, new CancellationToken(true)).AsTask());
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => dialer.ConnectAsync(listener.PeerAddress, server.Address, new CancellationToken(true)).AsTask());
 
         await Task.Delay(200);
         Assert.Equal(0, listener.ConnectionCount);
@@ -90,11 +101,11 @@ public sealed class TcpDialerTests
     public async Task Connect_CancelledDuringHandshake_ThrowsOperationCanceled()
     {
         using var client = new Identity();
-        using var rawListener = new RawListener();
-        var dialer = new TcpChannelDialer(client.Signer, Identity.Domain, TestOptions.Fast(o => o.HandshakeTimeout = TimeSpan.FromSeconds(30)));
+        using var rawListener = new RawListener(Mode);
+        var dialer = new TcpChannelDialer(client.Signer, Identity.Domain, Fast(o => o.HandshakeTimeout = TimeSpan.FromSeconds(30)));
         using var cts = new CancellationTokenSource();
 
-        Task<TcpMessageConnection> connect = dialer.ConnectAsync(rawListener.EndPoint, expectedPeer: null, cts.Token).AsTask();
+        Task<TcpMessageConnection> connect = dialer.ConnectAsync(rawListener.PeerAddress, expectedPeer: null, cts.Token).AsTask();
         await using RawPeer silent = await rawListener.AcceptAsync();
         await Task.Delay(200);
         await cts.CancelAsync();
@@ -114,13 +125,13 @@ public sealed class TcpDialerTests
         var dialer = new TcpChannelDialer(client.Signer, Identity.Domain, options);
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => dialer.ConnectAsync(endPoint, expectedPeer: null, cts.Token).AsTask());
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => dialer.ConnectAsync(Target(endPoint), expectedPeer: null, cts.Token).AsTask());
     }
 
     [Fact]
     public async Task Receive_CancelledBefore_ThrowsAndConnectionStaysUsable()
     {
-        await using TcpPair pair = await TcpPair.CreateAsync();
+        await using TcpPair pair = await TcpPair.CreateAsync(Fast());
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pair.ServerSide.ReceiveAsync(new CancellationToken(true)).AsTask());
 
@@ -131,7 +142,7 @@ public sealed class TcpDialerTests
     [Fact]
     public async Task Receive_CancelledDuring_ThrowsAndConnectionStaysUsable()
     {
-        await using TcpPair pair = await TcpPair.CreateAsync();
+        await using TcpPair pair = await TcpPair.CreateAsync(Fast());
         using var cts = new CancellationTokenSource();
 
         ValueTask<ReadOnlyMemory<byte>?> pending = pair.ServerSide.ReceiveAsync(cts.Token);
@@ -147,7 +158,7 @@ public sealed class TcpDialerTests
     [Fact]
     public async Task Send_CancelledBefore_ThrowsAndSendsNothing()
     {
-        await using TcpPair pair = await TcpPair.CreateAsync();
+        await using TcpPair pair = await TcpPair.CreateAsync(Fast());
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pair.ClientSide.SendAsync("lost"u8.ToArray(), new CancellationToken(true)).AsTask());
 
@@ -160,13 +171,13 @@ public sealed class TcpDialerTests
     {
         using var server = new Identity();
         using var client = new Identity();
-        await using var listener = new TcpChannelListener(server.Signer, Identity.Domain, options: TestOptions.Fast());
+        await using var listener = new TcpChannelListener(server.Signer, Identity.Domain, options: Fast());
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => listener.AcceptAsync(new CancellationToken(true)).AsTask());
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => listener.AcceptAsync(cts.Token).AsTask());
 
-        await using TcpMessageConnection connection = await new TcpChannelDialer(client.Signer, Identity.Domain, TestOptions.Fast()).ConnectAsync(listener.LocalEndPoint, server.Address);
+        await using TcpMessageConnection connection = await new TcpChannelDialer(client.Signer, Identity.Domain, Fast()).ConnectAsync(listener.PeerAddress, server.Address);
         await foreach (TcpMessageConnection accepted in listener.AcceptAllAsync())
         {
             await using (accepted)
@@ -178,3 +189,9 @@ public sealed class TcpDialerTests
         }
     }
 }
+
+/// <summary>Over Noise (the default).</summary>
+public sealed class TcpDialerTestsNoise() : TcpDialerTests(TransportEncryption.Noise);
+
+/// <summary>In plaintext.</summary>
+public sealed class TcpDialerTestsPlain() : TcpDialerTests(TransportEncryption.None);

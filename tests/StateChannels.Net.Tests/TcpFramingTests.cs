@@ -4,12 +4,17 @@ using StateChannels.Net.Tests.Support;
 
 namespace StateChannels.Net.Tests;
 
-public sealed class TcpFramingTests
+public abstract class TcpFramingTests : TransportTest
 {
+    protected TcpFramingTests(TransportEncryption mode)
+        : base(mode)
+    {
+    }
+
     [Fact]
     public async Task Frames_EverySizeUpToMax_RoundTripBothWays()
     {
-        var options = TestOptions.Fast(o => o.MaxFrameSize = 16 * 1024);
+        var options = Fast(o => o.MaxFrameSize = 16 * 1024);
         await using TcpPair pair = await TcpPair.CreateAsync(options);
         int[] sizes = [0, 1, 2, 3, 4, 5, 6, 255, 256, 1000, 4091, 4096, 4097, 8192, 16 * 1024 - 1, 16 * 1024];
         var random = new Random(7);
@@ -28,7 +33,7 @@ public sealed class TcpFramingTests
     [Fact]
     public async Task Frames_DefaultMaxSize_RoundTrips()
     {
-        await using TcpPair pair = await TcpPair.CreateAsync(TestOptions.Fast(o => o.MaxFrameSize = new TcpTransportOptions().MaxFrameSize));
+        await using TcpPair pair = await TcpPair.CreateAsync(Fast(o => o.MaxFrameSize = new TcpTransportOptions().MaxFrameSize));
         byte[] payload = new byte[64 * 1024];
         new Random(3).NextBytes(payload);
 
@@ -41,7 +46,7 @@ public sealed class TcpFramingTests
     public async Task Frames_TenThousand_ArriveInOrder()
     {
         // Above the default rate limit's burst: a bulk transfer needs a raised limit.
-        await using TcpPair pair = await TcpPair.CreateAsync(TestOptions.Fast(o => o.InboundFramesPerSecond = 1_000_000));
+        await using TcpPair pair = await TcpPair.CreateAsync(Fast(o => o.InboundFramesPerSecond = 1_000_000));
         const int count = 10_000;
 
         Task send = Task.Run(async () =>
@@ -66,7 +71,7 @@ public sealed class TcpFramingTests
     [Fact]
     public async Task Send_ConcurrentSenders_EveryFrameArrivesWholeAndInPerSenderOrder()
     {
-        await using TcpPair pair = await TcpPair.CreateAsync();
+        await using TcpPair pair = await TcpPair.CreateAsync(Fast());
         const int senders = 8;
         const int perSender = 500;
 
@@ -101,7 +106,7 @@ public sealed class TcpFramingTests
     [Fact]
     public async Task Send_FrameAboveMax_ThrowsArgumentOutOfRangeAndConnectionStaysUp()
     {
-        await using TcpPair pair = await TcpPair.CreateAsync(TestOptions.Fast(o => o.MaxFrameSize = 1024));
+        await using TcpPair pair = await TcpPair.CreateAsync(Fast(o => o.MaxFrameSize = 1024));
 
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => pair.ClientSide.SendAsync(new byte[1025]).AsTask());
 
@@ -112,7 +117,7 @@ public sealed class TcpFramingTests
     [Fact]
     public async Task Receive_DeclaredLengthAboveMax_DropsPeerWithoutAllocatingIt()
     {
-        await using var session = await RawSession.StartAsync();
+        await using var session = await RawSession.StartAsync(Fast());
         var (raw, accepted) = session;
         long before = GC.GetTotalAllocatedBytes(precise: true);
 
@@ -132,7 +137,7 @@ public sealed class TcpFramingTests
     public async Task Receive_NeverEndingFrame_DroppedAfterFrameReadTimeout()
     {
         // The idle timeout is far away: only the per-frame timeout can cut this peer.
-        var options = TestOptions.Fast(o => o.ReceiveIdleTimeout = TimeSpan.FromSeconds(30));
+        var options = Fast(o => o.ReceiveIdleTimeout = TimeSpan.FromSeconds(30));
         await using var session = await RawSession.StartAsync(options);
         var (raw, accepted) = session;
         Task<ReadOnlyMemory<byte>?> receive = accepted.ReceiveAsync().AsTask();
@@ -161,7 +166,7 @@ public sealed class TcpFramingTests
     [Fact]
     public async Task Receive_UnknownFrameKind_DropsPeer()
     {
-        await using var session = await RawSession.StartAsync();
+        await using var session = await RawSession.StartAsync(Fast());
         var (raw, accepted) = session;
 
         await raw.SendFrameAsync(FrameKind.Data, "ok"u8);
@@ -175,7 +180,7 @@ public sealed class TcpFramingTests
     [Fact]
     public async Task Receive_HandshakeFrameAfterHandshake_DropsPeer()
     {
-        await using var session = await RawSession.StartAsync();
+        await using var session = await RawSession.StartAsync(Fast());
         var (raw, accepted) = session;
 
         await raw.SendHelloAsync(session.Client.Address);
@@ -187,7 +192,7 @@ public sealed class TcpFramingTests
     [Fact]
     public async Task Receive_PingsFromPeer_AnsweredAndNeverSurfaced()
     {
-        await using var session = await RawSession.StartAsync();
+        await using var session = await RawSession.StartAsync(Fast());
         var (raw, accepted) = session;
 
         await raw.SendFrameAsync(FrameKind.Ping, []);
@@ -204,3 +209,9 @@ public sealed class TcpFramingTests
         Assert.Equal(FrameKind.Pong, kind);
     }
 }
+
+/// <summary>Over Noise (the default).</summary>
+public sealed class TcpFramingTestsNoise() : TcpFramingTests(TransportEncryption.Noise);
+
+/// <summary>In plaintext.</summary>
+public sealed class TcpFramingTestsPlain() : TcpFramingTests(TransportEncryption.None);

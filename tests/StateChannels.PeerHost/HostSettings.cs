@@ -37,8 +37,11 @@ internal sealed class HostSettings
     /// <summary>listen role: where to listen (ip:port).</summary>
     public IPEndPoint Listen => IPEndPoint.Parse(Optional("listen") ?? "127.0.0.1:0");
 
-    /// <summary>dial role: the peer's listener (ip:port).</summary>
-    public IPEndPoint Connect => IPEndPoint.Parse(Required("connect"));
+    /// <summary>dial role: the peer's listener, <c>noiseKey@ip:port</c> (the transport is Noise-encrypted).</summary>
+    public StateChannels.Net.TcpPeerAddress Connect => StateChannels.Net.TcpPeerAddress.Parse(Required("connect"));
+
+    /// <summary>listen role: the Noise static key's secret, 64 hex digits (kept across restarts, so the dialer's address stays valid); none: a fresh key.</summary>
+    public string? NoiseKey => Optional("noise-key");
 
     /// <summary>Commands run before stdin's, separated by ';'.</summary>
     public string Script => Optional("script") ?? string.Empty;

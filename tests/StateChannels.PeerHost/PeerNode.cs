@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using StateChannels.Ethereum;
 using StateChannels.Net;
+using StateChannels.Net.Noise;
 using StateChannels.Storage.LiteDb;
 
 namespace StateChannels.PeerHost;
@@ -147,10 +148,15 @@ internal sealed class PeerNode : IAsyncDisposable
             SendQueueCapacity = 1024,
             ReceiveQueueCapacity = 1024,
         };
+        if (_settings.NoiseKey is { } noiseSecret)
+        {
+            transport.NoiseKey = NoiseStaticKey.FromBytes(Convert.FromHexString(noiseSecret));
+        }
+
         if (_settings.Role == "listen")
         {
             _listener = BindWithRetry(signer, domain, transport, logs);
-            _out.Emit("ready", ("address", _key.Address), ("endpoint", _listener.LocalEndPoint));
+            _out.Emit("ready", ("address", _key.Address), ("endpoint", _listener.LocalEndPoint), ("peer-address", _listener.PeerAddress));
             _background.Enqueue(AcceptLoopAsync(_listener));
         }
         else if (_settings.Role == "dial")

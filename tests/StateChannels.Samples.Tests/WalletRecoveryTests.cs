@@ -29,7 +29,7 @@ public sealed class WalletRecoveryTests : IAsyncLifetime
     {
         var (alice, aliceStart) = await WalletDriver.StartAsync([.. Common("alice"), "--listen", "127.0.0.1:0"], _anvil.PrivateKeys[1]);
         await using var aliceOwner = alice;
-        var endpoint = (await alice.WaitAsync("ok listen", 0))["endpoint"];
+        var endpoint = (await alice.WaitAsync("ok listen", 0))["peer-address"];
         string[] bobArgs = [.. Common("bob"), "--connect", endpoint, "--peer", aliceStart["address"]];
         var (bob, bobStart) = await WalletDriver.StartAsync(bobArgs, _anvil.PrivateKeys[2]);
         Assert.Equal("0", bobStart["channels"]);
@@ -72,7 +72,7 @@ public sealed class WalletRecoveryTests : IAsyncLifetime
         // The shortest challenge period the contract accepts (60 s); the chain's clock jumps over it below.
         var (alice, aliceStart) = await WalletDriver.StartAsync([.. Common("alice"), "--listen", "127.0.0.1:0", "--challenge", "60"], _anvil.PrivateKeys[1]);
         await using var aliceOwner = alice;
-        var endpoint = (await alice.WaitAsync("ok listen", 0))["endpoint"];
+        var endpoint = (await alice.WaitAsync("ok listen", 0))["peer-address"];
         var (bob, _) = await WalletDriver.StartAsync([.. Common("bob"), "--connect", endpoint, "--peer", aliceStart["address"], "--min-challenge", "3"], _anvil.PrivateKeys[2]);
         await using var bobOwner = bob;
         var bobFunded = bob.Mark;

@@ -18,14 +18,15 @@ internal sealed class TowerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private TowerProcess(Process process, IPEndPoint endPoint, EthAddress address)
+    private TowerProcess(Process process, StateChannels.Net.TcpPeerAddress endPoint, EthAddress address)
     {
         _process = process;
         EndPoint = endPoint;
         Address = address;
     }
 
-    public IPEndPoint EndPoint { get; }
+    /// <summary>The tower's Noise key and end point, as it printed them.</summary>
+    public StateChannels.Net.TcpPeerAddress EndPoint { get; }
 
     public EthAddress Address { get; }
 
@@ -83,7 +84,7 @@ internal sealed class TowerProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         var line = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
         var parts = line.Split(' ');
-        var tower = new TowerProcess(process, IPEndPoint.Parse(parts[1]), EthAddress.Parse(parts[2]));
+        var tower = new TowerProcess(process, StateChannels.Net.TcpPeerAddress.Parse(parts[1]), EthAddress.Parse(parts[2]));
         lock (output)
         {
             tower._output.Append(output);

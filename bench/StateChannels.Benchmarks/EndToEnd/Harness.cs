@@ -220,7 +220,7 @@ internal static class Harness
             {
                 var key = PrivateKey.Create();
                 var dialer = new TcpChannelDialer(new PrivateKeySigner(key), driver.Domain, Party.TransportOptions(), NullLogger.Instance);
-                players.Add((key, await dialer.ConnectAsync(endPoint, hub.Address).ConfigureAwait(false)));
+                players.Add((key, await dialer.ConnectAsync(Party.HubAddress(endPoint), hub.Address).ConfigureAwait(false)));
             }
 
             var deadline = Stopwatch.StartNew();

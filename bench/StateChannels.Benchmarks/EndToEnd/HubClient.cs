@@ -42,6 +42,7 @@ internal sealed class HubClient : IAsyncDisposable
 
         psi.Environment[HubProcess.ChannelKeyVariable] = channelKey;
         psi.Environment[HubProcess.TxKeyVariable] = txKey;
+        psi.Environment[Party.NoiseKeyVariable] = Party.NoiseSecretHex();
         psi.Environment["DOTNET_gcServer"] = serverGc ? "1" : "0";
         var process = Process.Start(psi)!;
         var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false)

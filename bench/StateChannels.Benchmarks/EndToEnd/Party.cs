@@ -56,8 +56,44 @@ internal sealed class Party : IAsyncDisposable
         RpcTimeout = TimeSpan.FromSeconds(60),
     };
 
+    /// <summary>The transport for the run: Noise (the default) unless <c>STATECHANNELS_BENCH_TRANSPORT=plain</c>, for a side-by-side figure.</summary>
+    public const string TransportVariable = "STATECHANNELS_BENCH_TRANSPORT";
+
+    /// <summary>The Noise static key's secret, hex: made by the driver, handed to the hub child process.</summary>
+    public const string NoiseKeyVariable = "STATECHANNELS_BENCH_NOISE_KEY";
+
+    private static readonly Lazy<StateChannels.Net.Noise.NoiseStaticKey> BenchNoiseKey = new(() =>
+    {
+        if (Environment.GetEnvironmentVariable(NoiseKeyVariable) is { Length: > 0 } hex)
+        {
+            return StateChannels.Net.Noise.NoiseStaticKey.FromBytes(Convert.FromHexString(hex));
+        }
+
+        // One key for every party of the run, so the driver knows the hub's; a real deployment gives each node its own.
+        var key = StateChannels.Net.Noise.NoiseStaticKey.Create();
+        var secret = new byte[32];
+        key.WriteSecret(secret);
+        Environment.SetEnvironmentVariable(NoiseKeyVariable, Convert.ToHexString(secret));
+        return key;
+    });
+
+    public static bool Encrypted => Environment.GetEnvironmentVariable(TransportVariable) is not "plain";
+
+    /// <summary>The hub's address for a dialer: its end point and, when encrypted, the run's Noise key.</summary>
+    public static TcpPeerAddress HubAddress(IPEndPoint hub) => new(hub, Encrypted ? BenchNoiseKey.Value.PublicKey : null);
+
+    /// <summary>The run's Noise secret, for the hub's child process.</summary>
+    public static string NoiseSecretHex()
+    {
+        var secret = new byte[32];
+        BenchNoiseKey.Value.WriteSecret(secret);
+        return Convert.ToHexString(secret);
+    }
+
     public static TcpTransportOptions TransportOptions() => new()
     {
+        Encryption = Encrypted ? TransportEncryption.Noise : TransportEncryption.None,
+        NoiseKey = Encrypted ? BenchNoiseKey.Value : null,
         // The defaults (5,000 frames/s inbound, queues of 64) are meant for untrusted peers on the
         // internet; a hub serving thousands of payments/s raises them, as PeerHost does.
         InboundFramesPerSecond = 1_000_000,
@@ -134,7 +170,7 @@ internal sealed class Party : IAsyncDisposable
     public async Task DialAsync(IPEndPoint hub, EthAddress peer, CancellationToken cancellationToken)
     {
         var dialer = new TcpChannelDialer(_signer, Domain, TransportOptions(), NullLogger.Instance);
-        var connection = await dialer.ConnectAsync(hub, peer, cancellationToken).ConfigureAwait(false);
+        var connection = await dialer.ConnectAsync(HubAddress(hub), peer, cancellationToken).ConfigureAwait(false);
         _background.Add(ServeAsync(connection));
         while (!IsConnected)
         {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Sockets;
 using StateChannels.Net.Framing;
+using StateChannels.Net.Noise;
 
 namespace StateChannels.Net.Authentication;
 
@@ -16,15 +17,30 @@ namespace StateChannels.Net.Authentication;
 /// The answer binds the verifier's own fresh challenge and its address, so it cannot be replayed
 /// into another session nor reflected to its signer; a peer claiming our own address is refused.
 /// A side that rejects the other sends a close frame carrying the <see cref="HandshakeFailure"/>.
+/// Over Noise all of this travels encrypted, and the challenges are bound to the session (<see cref="SessionBinding"/>).
 /// </summary>
 internal static class HandshakeProtocol
 {
-    /// <summary>Runs the handshake on a fresh connection and returns the peer's authenticated address.</summary>
+    /// <summary>
+    /// Runs the handshake on a fresh connection: over <see cref="TransportEncryption.Noise"/> the BOLT 8 acts first
+    /// (<see cref="NoiseSession"/>), then the signed handshake inside the session, bound to its hash
+    /// (<see cref="SessionBinding"/>). Returns the peer's authenticated address and the stream and reader to use.
+    /// </summary>
+    /// <param name="network">The socket's stream.</param>
+    /// <param name="localNoise">Our Noise static key; <see langword="null"/> for plaintext.</param>
+    /// <param name="remoteNoise">Dialer only: the listener's Noise static key.</param>
+    /// <param name="signer">Our channel key: answers the peer's challenge.</param>
+    /// <param name="domain">The EIP-712 domain of the answers.</param>
+    /// <param name="isDialer">Whether we dialed (Noise initiator, answers first).</param>
+    /// <param name="expectedPeer">The address the peer must prove, if any.</param>
+    /// <param name="options">The handshake timeout and clock.</param>
+    /// <param name="cancellationToken">Cancels the handshake.</param>
     /// <exception cref="HandshakeException">The handshake failed (including timeout and connection loss).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public static async Task<EthAddress> RunAsync(
-        Stream stream,
-        FrameReader reader,
+    public static async Task<AuthenticatedSession> RunAsync(
+        Stream network,
+        NoiseStaticKey? localNoise,
+        NoisePublicKey? remoteNoise,
         IChannelSigner signer,
         Eip712Domain domain,
         bool isDialer,
@@ -34,23 +50,42 @@ internal static class HandshakeProtocol
     {
         using var timeout = new CancellationTokenSource(options.HandshakeTimeout, options.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        FrameReader? reader = null;
         try
         {
-            return await RunCoreAsync(stream, reader, signer, domain, isDialer, expectedPeer, linked.Token).ConfigureAwait(false);
+            NoiseStream? noise = localNoise is null ? null
+                : isDialer ? await NoiseSession.InitiateAsync(network, localNoise, remoteNoise!.Value, options.TimeProvider, linked.Token).ConfigureAwait(false)
+                : await NoiseSession.RespondAsync(network, localNoise, options.TimeProvider, linked.Token).ConfigureAwait(false);
+            Stream stream = (Stream?)noise ?? network;
+            reader = FrameReader.Over(stream, options);
+            EthAddress peer = await RunCoreAsync(stream, reader, noise?.HandshakeHash ?? [], signer, domain, isDialer, expectedPeer, linked.Token).ConfigureAwait(false);
+            if (noise is not null)
+            {
+                noise.MaxIncomingMessage = NoiseStream.MaxMessage;
+            }
+
+            return new AuthenticatedSession(peer, stream, reader, noise?.RemoteStatic);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+            reader?.Complete();
             throw new HandshakeException(HandshakeFailure.Timeout, $"The handshake did not finish within {options.HandshakeTimeout}.");
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
+            reader?.Complete();
             cancellationToken.ThrowIfCancellationRequested();
             throw new HandshakeException(HandshakeFailure.ConnectionLost, "The connection failed during the handshake.", e);
+        }
+        catch
+        {
+            reader?.Complete();
+            throw;
         }
     }
 
     private static async Task<EthAddress> RunCoreAsync(
-        Stream stream, FrameReader reader, IChannelSigner signer, Eip712Domain domain, bool isDialer, EthAddress? expectedPeer, CancellationToken ct)
+        Stream stream, FrameReader reader, byte[] sessionHash, IChannelSigner signer, Eip712Domain domain, bool isDialer, EthAddress? expectedPeer, CancellationToken ct)
     {
         EthAddress self = signer.Address;
         Hash32 challenge = Hash32.CreateRandom();
@@ -71,13 +106,13 @@ internal static class HandshakeProtocol
 
             if (isDialer)
             {
-                await AnswerAsync(stream, signer, domain, hello, ct).ConfigureAwait(false);
-                await VerifyAnswerAsync(reader, domain, self, challenge, hello.Address, ct).ConfigureAwait(false);
+                await AnswerAsync(stream, signer, domain, hello, sessionHash, ct).ConfigureAwait(false);
+                await VerifyAnswerAsync(reader, domain, self, SessionBinding.Bind(challenge, sessionHash), hello.Address, ct).ConfigureAwait(false);
             }
             else
             {
-                await VerifyAnswerAsync(reader, domain, self, challenge, hello.Address, ct).ConfigureAwait(false);
-                await AnswerAsync(stream, signer, domain, hello, ct).ConfigureAwait(false);
+                await VerifyAnswerAsync(reader, domain, self, SessionBinding.Bind(challenge, sessionHash), hello.Address, ct).ConfigureAwait(false);
+                await AnswerAsync(stream, signer, domain, hello, sessionHash, ct).ConfigureAwait(false);
             }
 
             reader.Authenticated = true;
@@ -91,9 +126,9 @@ internal static class HandshakeProtocol
         }
     }
 
-    private static async Task AnswerAsync(Stream stream, IChannelSigner signer, Eip712Domain domain, HelloMessage peerHello, CancellationToken ct)
+    private static async Task AnswerAsync(Stream stream, IChannelSigner signer, Eip712Domain domain, HelloMessage peerHello, byte[] sessionHash, CancellationToken ct)
     {
-        Signature answer = signer.SignHandshake(domain, peerHello.Challenge, peerHello.Address);
+        Signature answer = signer.SignHandshake(domain, SessionBinding.Bind(peerHello.Challenge, sessionHash), peerHello.Address);
         await WriteAsync(stream, FrameKind.Auth, answer.ToArray(), ct).ConfigureAwait(false);
     }
 

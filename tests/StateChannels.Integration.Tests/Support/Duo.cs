@@ -20,6 +20,9 @@ public sealed class Duo : IAsyncDisposable
     private readonly string[] _keys;
     private readonly string[] _txKeys;
     private readonly int _port;
+
+    // The listener's Noise static key, kept across its restarts (like its channel key): the dialer is given its public half.
+    private readonly StateChannels.Net.Noise.NoiseStaticKey _noiseKey = StateChannels.Net.Noise.NoiseStaticKey.Create();
     private readonly PeerProcess?[] _current = new PeerProcess?[2];
     private readonly List<PeerProcess>[] _runs = [[], []];
     private readonly Dictionary<PeerProcess, string?> _armed = [];
@@ -94,12 +97,17 @@ public sealed class Duo : IAsyncDisposable
         };
         args.AddRange(party == 0
             ? ["--listen", $"127.0.0.1:{_port}"]
-            : ["--connect", $"127.0.0.1:{_port}"]);
+            : ["--connect", $"{_noiseKey.PublicKey}@127.0.0.1:{_port}"]);
         var env = new Dictionary<string, string>
         {
             ["PEERHOST_KEY"] = _keys[party],
             ["PEERHOST_TX_KEY"] = _txKeys[party],
         };
+        if (party == 0)
+        {
+            env["PEERHOST_NOISE_KEY"] = NoiseSecretHex();
+        }
+
         if (crashAt is not null)
         {
             env["STATECHANNELS_CRASH_AT"] = crashAt;
@@ -272,6 +280,13 @@ public sealed class Duo : IAsyncDisposable
         catch (IOException)
         {
         }
+    }
+
+    private string NoiseSecretHex()
+    {
+        var secret = new byte[32];
+        _noiseKey.WriteSecret(secret);
+        return Convert.ToHexString(secret);
     }
 
     private static string NewKeyHex()

@@ -3,34 +3,76 @@ using System.Net;
 using System.Net.Sockets;
 using StateChannels.Net.Authentication;
 using StateChannels.Net.Framing;
+using StateChannels.Net.Noise;
 
 namespace StateChannels.Net.Tests.Support;
 
 /// <summary>
 /// A hand-driven peer on a raw socket: speaks the wire format byte by byte so tests can forge,
-/// replay, truncate, flood or stall anything. Either end (dialer or listener side).
+/// replay, truncate, flood or stall anything. Either end (dialer or listener side); over Noise, the frames
+/// travel inside a real encrypted session, and <see cref="SendWireAsync"/> reaches under it.
 /// </summary>
 internal sealed class RawPeer : IAsyncDisposable
 {
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly NetworkStream _network;
+    private readonly Stream _stream;
+    private readonly NoiseStream? _noise;
 
-    public RawPeer(Socket socket)
+    private RawPeer(Socket socket, NetworkStream network, NoiseStream? noise)
     {
-        socket.NoDelay = true;
         _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _network = network;
+        _noise = noise;
+        _stream = (Stream?)noise ?? network;
     }
+
+    /// <summary>This peer's Noise session, or null in plaintext mode.</summary>
+    public NoiseStream? Noise => _noise;
 
     /// <summary>The challenge this peer sent in its hello.</summary>
     public Hash32 OwnChallenge { get; private set; }
 
-    public static async Task<RawPeer> ConnectAsync(IPEndPoint endPoint)
+    /// <summary>Connects; runs the Noise handshake as initiator when <paramref name="target"/> has a key (with a fresh static key unless given).</summary>
+    public static async Task<RawPeer> ConnectAsync(TcpPeerAddress target, NoiseStaticKey? staticKey = null)
     {
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(endPoint);
-        return new RawPeer(socket);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(target.EndPoint);
+        var network = new NetworkStream(socket, ownsSocket: true);
+        if (target.NoiseKey is not { } key)
+        {
+            return new RawPeer(socket, network, null);
+        }
+
+        using NoiseStaticKey? fresh = staticKey is null ? NoiseStaticKey.Create() : null;
+        NoiseStream noise = await NoiseSession.InitiateAsync(network, staticKey ?? fresh!, key, TimeProvider.System, CancellationToken.None);
+        noise.MaxIncomingMessage = NoiseStream.MaxMessage;
+        return new RawPeer(socket, network, noise);
     }
+
+    /// <summary>Wraps an accepted socket; runs the Noise handshake as responder with <paramref name="staticKey"/> when given.</summary>
+    public static async Task<RawPeer> AcceptedAsync(Socket socket, NoiseStaticKey? staticKey)
+    {
+        socket.NoDelay = true;
+        var network = new NetworkStream(socket, ownsSocket: true);
+        if (staticKey is null)
+        {
+            return new RawPeer(socket, network, null);
+        }
+
+        NoiseStream noise = await NoiseSession.RespondAsync(network, staticKey, TimeProvider.System, CancellationToken.None);
+        noise.MaxIncomingMessage = NoiseStream.MaxMessage;
+        return new RawPeer(socket, network, noise);
+    }
+
+    /// <summary>The challenge an honest peer of this session signs for <paramref name="challenge"/> (bound to the Noise session when there is one).</summary>
+    public Hash32 Bound(Hash32 challenge) => SessionBinding.Bind(challenge, _noise?.HandshakeHash ?? []);
+
+    /// <summary>Bytes straight onto the socket, under the encryption (to forge, replay or cut ciphertext).</summary>
+    public Task SendWireAsync(byte[] bytes) => _network.WriteAsync(bytes).AsTask();
+
+    /// <summary>One encrypted message carrying <paramref name="plaintext"/>, as it would go on the wire (advances the send nonce).</summary>
+    public byte[] Seal(ReadOnlySpan<byte> plaintext) => _noise!.SealMessage(plaintext);
 
     public static byte[] Hello(EthAddress address, Hash32 challenge, ushort version = HelloMessage.CurrentVersion) =>
         new HelloMessage(version, address, challenge).ToPayload();
@@ -58,7 +100,7 @@ internal sealed class RawPeer : IAsyncDisposable
             await _stream.ReadExactlyAsync(payload, cts.Token);
             return ((FrameKind)header[4], payload);
         }
-        catch (Exception e) when (e is EndOfStreamException or IOException or SocketException)
+        catch (Exception e) when (e is EndOfStreamException or IOException or SocketException or FrameViolationException)
         {
             return null;
         }
@@ -81,7 +123,7 @@ internal sealed class RawPeer : IAsyncDisposable
         {
             return false;
         }
-        catch (Exception e) when (e is IOException or SocketException)
+        catch (Exception e) when (e is IOException or SocketException or FrameViolationException)
         {
             return true;
         }
@@ -113,7 +155,7 @@ internal sealed class RawPeer : IAsyncDisposable
         (FrameKind kind, byte[] payload) = (await ReadFrameAsync())!.Value;
         Assert.Equal(FrameKind.Hello, kind);
         Assert.True(HelloMessage.TryParse(new System.Buffers.ReadOnlySequence<byte>(payload), out HelloMessage hello, out _, out _));
-        Signature signature = answer is null ? key.Answer(hello.Challenge, hello.Address) : answer(hello);
+        Signature signature = answer is null ? key.Answer(Bound(hello.Challenge), hello.Address) : answer(hello);
         await SendFrameAsync(FrameKind.Auth, signature.ToArray());
         return (hello, await ReadFrameAsync());
     }
@@ -128,6 +170,7 @@ internal sealed class RawPeer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stream.DisposeAsync();
+        await _network.DisposeAsync();
         _socket.Dispose();
     }
 }

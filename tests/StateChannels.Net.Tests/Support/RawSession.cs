@@ -33,7 +33,7 @@ internal sealed class RawSession : IAsyncDisposable
         var server = new Identity();
         var client = new Identity();
         var listener = new TcpChannelListener(server.Signer, Identity.Domain, options: options ?? TestOptions.Fast());
-        RawPeer raw = await RawPeer.ConnectAsync(listener.LocalEndPoint);
+        RawPeer raw = await RawPeer.ConnectAsync(listener.PeerAddress);
         await raw.AuthenticateAsync(client);
         TcpMessageConnection accepted = await listener.AcceptAsync();
         return new RawSession(server, client, listener, raw, accepted);

@@ -33,7 +33,7 @@ internal sealed class TcpPair : IAsyncDisposable
         var dialer = new TcpChannelDialer(client.Signer, Identity.Domain, options);
         using var timeout = new CancellationTokenSource(TestOptions.Patience);
         Task<TcpMessageConnection> accept = listener.AcceptAsync(timeout.Token).AsTask();
-        TcpMessageConnection clientSide = await dialer.ConnectAsync(listener.LocalEndPoint, server.Address, timeout.Token);
+        TcpMessageConnection clientSide = await dialer.ConnectAsync(listener.PeerAddress, server.Address, timeout.Token);
         TcpMessageConnection serverSide = await accept;
         return new TcpPair(server, client, listener, clientSide, serverSide);
     }

@@ -3,10 +3,11 @@ namespace StateChannels.Net.Tests.Support;
 /// <summary>Small timeouts so the suite stays fast; generous enough for a loaded 2-core machine.</summary>
 internal static class TestOptions
 {
-    public static TcpTransportOptions Fast(Action<TcpTransportOptions>? configure = null)
+    public static TcpTransportOptions Fast(Action<TcpTransportOptions>? configure = null, TransportEncryption encryption = TransportEncryption.Noise)
     {
         var options = new TcpTransportOptions
         {
+            Encryption = encryption,
             HandshakeTimeout = TimeSpan.FromSeconds(3),
             KeepAliveInterval = TimeSpan.FromMilliseconds(150),
             ReceiveIdleTimeout = TimeSpan.FromMilliseconds(1500),

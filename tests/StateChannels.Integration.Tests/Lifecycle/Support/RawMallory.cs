@@ -51,7 +51,7 @@ public sealed class RawMallory : IAsyncDisposable
         var adjudicator = await EthereumAdjudicator.ConnectAsync(chain.Node.RpcUrl, chain.Adjudicator, key, LifecycleChain.FastOptions());
         var listener = new TcpChannelListener(new PrivateKeySigner(victim.Key), adjudicator.Domain);
         var accept = listener.AcceptAsync();
-        var dialled = await new TcpChannelDialer(new PrivateKeySigner(key), adjudicator.Domain).ConnectAsync(listener.LocalEndPoint, victim.Address);
+        var dialled = await new TcpChannelDialer(new PrivateKeySigner(key), adjudicator.Domain).ConnectAsync(listener.PeerAddress, victim.Address);
         var accepted = await accept.AsTask().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(key.Address, accepted.Peer);
         victim.Serve(accepted);

@@ -33,7 +33,7 @@ public sealed class TcpLink : IAsyncDisposable
         var listener = new TcpChannelListener(new PrivateKeySigner(listening.Key), domain, null, options);
         var accept = listener.AcceptAsync();
         var dialer = new TcpChannelDialer(new PrivateKeySigner(dialling.Key), domain, options);
-        var dialled = await dialer.ConnectAsync(listener.LocalEndPoint, listening.Address);
+        var dialled = await dialer.ConnectAsync(listener.PeerAddress, listening.Address);
         var accepted = await accept.AsTask().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(dialling.Address, accepted.Peer);
         var silenceable = new SilenceableConnection(dialled);
