@@ -9,6 +9,14 @@ public class StateChannelClientOptions
     public TimeSpan UpdateTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// How long a payment may wait to be fully signed, across disconnects and reconnects, before
+    /// <c>PayAsync</c> fails with <see cref="ErrorCode.Timeout"/>. Only a payment we never signed
+    /// fails: one queued, or in our proposal the peer has not answered (dropped, never signed by
+    /// us, so never made). Default 2 minutes.
+    /// </summary>
+    public TimeSpan PaymentTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
     /// How long after version 0 both deposits must be confirmed before the channel is aborted. Default 1 hour. Separate from the challenge duration.
     /// On abort, a client that deposited registers version 0 to get its deposit back after the challenge period (see <see cref="FundingTimedOut"/>).
     /// </summary>
@@ -116,6 +124,7 @@ public class StateChannelClientOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(ReorgDepth, 1, nameof(ReorgDepth));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBlockRange, 1, nameof(MaxBlockRange));
         Positive(UpdateTimeout, nameof(UpdateTimeout));
+        Positive(PaymentTimeout, nameof(PaymentTimeout));
         Positive(FundingTimeout, nameof(FundingTimeout));
         Positive(ChainPollInterval, nameof(ChainPollInterval));
         Positive(ChallengeDuration, nameof(ChallengeDuration));

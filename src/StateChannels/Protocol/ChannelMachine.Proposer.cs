@@ -14,7 +14,7 @@ internal sealed partial class ChannelMachine
         }
 
         var started = _engine.Time.GetTimestamp();
-        var payment = new PendingPayment(amount);
+        var payment = new PendingPayment(amount, _engine.Time.GetUtcNow() + _engine.Options.PaymentTimeout);
         await LockedAsync(async () =>
         {
             ChannelPhases.Ensure(Id, _record.Phase, ChannelPhase.Active);

@@ -38,6 +38,7 @@ internal sealed partial class ChannelMachine
         Confirm,
         NewerState,
         Reestablish,
+        Payment,
     }
 
     private bool AwaitingConfirm => _confirmWaitSince is not null;
@@ -45,38 +46,38 @@ internal sealed partial class ChannelMachine
     /// <summary>We signed the peer's proposal: wait for its Confirm (a repeat keeps the wait's start).</summary>
     private void AwaitConfirm() => _confirmWaitSince ??= _engine.Time.GetUtcNow();
 
-    /// <summary>The wait that ends first, and when; null when we wait for nothing (or have no connection).</summary>
+    /// <summary>
+    /// The wait that ends first, and when; null when we wait for nothing. The waits on the peer count
+    /// only on a connection and while the channel takes updates; payment deadlines always count.
+    /// </summary>
     private (DateTimeOffset Due, Wait What)? FirstWaitEnd()
     {
-        if (_link is null)
+        (DateTimeOffset Due, Wait What)? first = null;
+        void Consider(DateTimeOffset? due, Wait what)
         {
-            return null;
-        }
-
-        (DateTimeOffset Since, Wait What)? first = null;
-        void Consider(DateTimeOffset? since, Wait what)
-        {
-            if (since is { } s && (first is null || s < first.Value.Since))
+            if (due is { } d && (first is null || d < first.Value.Due))
             {
-                first = (s, what);
+                first = (d, what);
             }
         }
 
-        Consider(_inflight?.Since, Wait.Answer);
-        Consider(_confirmWaitSince, Wait.Confirm);
-        Consider(_behindSince, Wait.NewerState);
-        if (!_synced && (_queue.Count > 0 || _pendingClose is not null))
+        if (_link is not null && ChannelPhases.TakesUpdates(_record.Phase))
         {
-            Consider(_linkSince, Wait.Reestablish);
+            var timeout = _engine.Options.UpdateTimeout;
+            DateTimeOffset? End(DateTimeOffset? since) => since is { } s ? (s > _linkSince ? s : _linkSince) + timeout : null;
+            Consider(End(_inflight?.Since), Wait.Answer);
+            Consider(End(_confirmWaitSince), Wait.Confirm);
+            Consider(End(_behindSince), Wait.NewerState);
+            if (!_synced && (_queue.Count > 0 || _pendingClose is not null))
+            {
+                Consider(End(_linkSince), Wait.Reestablish);
+            }
         }
 
-        if (first is not { } f)
-        {
-            return null;
-        }
-
-        var start = f.Since > _linkSince ? f.Since : _linkSince;
-        return (start + _engine.Options.UpdateTimeout, f.What);
+        // Payments: the queue is oldest first (requeued ones go back to its head).
+        Consider(_queue.Count > 0 ? _queue[0].Deadline : null, Wait.Payment);
+        Consider(_inflight is { } p && p.FirstDeadline != DateTimeOffset.MaxValue ? p.FirstDeadline : null, Wait.Payment);
+        return first;
     }
 
     /// <summary>At the end of every locked step: the timer fires at the first wait's end, or is released when nothing is awaited.</summary>
@@ -115,6 +116,11 @@ internal sealed partial class ChannelMachine
             return Task.CompletedTask; // settled meanwhile, or the timer ran a little early
         }
 
+        if (end.What == Wait.Payment)
+        {
+            return FailExpiredPaymentsAsync();
+        }
+
         var what = Describe(end.What);
         StateChannels.Log.AnswerTimedOut(Log, Id, what, _engine.Options.UpdateTimeout);
         if (end.What == Wait.Reestablish)
@@ -139,4 +145,29 @@ internal sealed partial class ChannelMachine
         Wait.NewerState => "no newer state after the peer said we are behind",
         _ => "the peer has not re-established the channel on this connection",
     };
+
+    /// <summary>
+    /// Fails every payment past its deadline that we never signed: queued ones, and our unanswered
+    /// proposal's (dropped: a late Accept finds nothing to complete; the others it carried go back
+    /// to the queue). Then proposes what is left.
+    /// </summary>
+    private Task FailExpiredPaymentsAsync()
+    {
+        var now = _engine.Time.GetUtcNow();
+        if (_inflight is { } proposal && proposal.FirstDeadline <= now)
+        {
+            AbandonInflight(); // back to the head of the queue, oldest first
+        }
+
+        var error = new StateChannelException(ErrorCode.Timeout, $"channel {Id}: the payment was not signed by the peer within PaymentTimeout ({_engine.Options.PaymentTimeout})");
+        var expired = _queue.TakeWhile(p => p.Deadline <= now).ToList();
+        foreach (var payment in expired)
+        {
+            _queue.Remove(payment);
+            _queuedTotal -= payment.Amount;
+            payment.Completion.TrySetException(error);
+        }
+
+        return StartNextAsync();
+    }
 }

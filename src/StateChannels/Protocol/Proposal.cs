@@ -16,6 +16,9 @@ internal sealed class Proposal(ChannelState state, Hash32 digest, List<PendingPa
     /// <summary>The payments this state carries (empty for open and close).</summary>
     public List<PendingPayment> Payments { get; } = payments;
 
+    /// <summary>The earliest deadline of <see cref="Payments"/> (<see cref="DateTimeOffset.MaxValue"/> if none).</summary>
+    public DateTimeOffset FirstDeadline { get; } = payments.Count == 0 ? DateTimeOffset.MaxValue : payments.Min(p => p.Deadline);
+
     /// <summary>The sum of <see cref="Payments"/> (computed once: the list does not change after construction).</summary>
     public Amount Total { get; } = SumOf(payments);
 
