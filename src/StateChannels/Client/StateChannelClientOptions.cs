@@ -12,7 +12,8 @@ public class StateChannelClientOptions
     /// How long a payment may wait to be fully signed, across disconnects and reconnects, before
     /// <c>PayAsync</c> fails with <see cref="ErrorCode.Timeout"/>. Only a payment we never signed
     /// fails: one queued, or in our proposal the peer has not answered (dropped, never signed by
-    /// us, so never made). Default 2 minutes.
+    /// us, so never made). A cooperative close (<c>CloseAsync</c>) whose final state the peer has not
+    /// signed by then fails the same way. Default 2 minutes.
     /// </summary>
     public TimeSpan PaymentTimeout { get; set; } = TimeSpan.FromMinutes(2);
 

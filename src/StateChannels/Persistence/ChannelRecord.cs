@@ -34,7 +34,10 @@ public sealed record ChannelRecord
     /// <summary>Our sign-once record: the highest-version state we signed, or null if none yet.</summary>
     public SignIntent? LastSigned { get; init; }
 
-    /// <summary>The highest version the peer has proven to have signed (from reestablish); next proposals go above it.</summary>
+    /// <summary>
+    /// The highest version the peer has signed or may have signed: proven in its reestablish, or a
+    /// proposal of ours we gave up unanswered (its Accept may still be on the way). Next proposals go above it.
+    /// </summary>
     public ulong PeerSignedVersion { get; init; }
 
     /// <summary>True when our copy cannot be trusted (failed verification, restored from backup): never dispute, sync from the peer first.</summary>

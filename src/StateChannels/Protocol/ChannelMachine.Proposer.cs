@@ -66,7 +66,13 @@ internal sealed partial class ChannelMachine
             }
 
             ChannelPhases.Ensure(Id, _record.Phase, ChannelPhase.Active, ChannelPhase.Closing);
-            var close = _pendingClose ??= new TaskCompletionSource<SignedState>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_pendingClose is null)
+            {
+                _pendingClose = new TaskCompletionSource<SignedState>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _closeDeadline = _engine.Time.GetUtcNow() + _engine.Options.PaymentTimeout;
+            }
+
+            var close = _pendingClose;
             await StartNextAsync().ConfigureAwait(false);
             return close.Task; // StartNextAsync may already have failed and cleared it (KeyInUse)
         }, cancellationToken).ConfigureAwait(false);

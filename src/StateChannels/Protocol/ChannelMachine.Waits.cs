@@ -29,7 +29,10 @@ internal sealed partial class ChannelMachine
     /// <summary>Since when we have waited for the newer state the peer's FallenBehind rejection claimed (null: not waiting).</summary>
     private DateTimeOffset? _behindSince;
 
-    /// <summary>The connection a reestablish already came on: a second one there is misbehaviour.</summary>
+    /// <summary>When a close we asked for (<see cref="_pendingClose"/>) fails if the final state is still not fully signed.</summary>
+    private DateTimeOffset _closeDeadline;
+
+    /// <summary>The connection a reestablish already came on: a second one there is ignored.</summary>
     private IPeerLink? _reestablishedOn;
 
     private enum Wait
@@ -77,6 +80,7 @@ internal sealed partial class ChannelMachine
         // Payments: the queue is oldest first (requeued ones go back to its head).
         Consider(_queue.Count > 0 ? _queue[0].Deadline : null, Wait.Payment);
         Consider(_inflight is { } p && p.FirstDeadline != DateTimeOffset.MaxValue ? p.FirstDeadline : null, Wait.Payment);
+        Consider(_pendingClose is not null ? _closeDeadline : null, Wait.Payment);
         return first;
     }
 
@@ -147,27 +151,41 @@ internal sealed partial class ChannelMachine
     };
 
     /// <summary>
-    /// Fails every payment past its deadline that we never signed: queued ones, and our unanswered
-    /// proposal's (dropped: a late Accept finds nothing to complete; the others it carried go back
-    /// to the queue). Then proposes what is left.
+    /// Fails every payment, and a close we asked for, past its deadline and never signed by us: queued
+    /// ones, and our unanswered proposal's (dropped; what it carried that has time left goes back to
+    /// the queue). The peer may have signed that proposal and its Accept may still arrive: its version
+    /// is recorded as possibly signed by the peer, durably, so nothing of ours is proposed there again
+    /// (a late Accept then matches nothing; the peer's reestablish gets ProposalAbandoned). Then
+    /// proposes what is left.
     /// </summary>
-    private Task FailExpiredPaymentsAsync()
+    private async Task FailExpiredPaymentsAsync()
     {
         var now = _engine.Time.GetUtcNow();
-        if (_inflight is { } proposal && proposal.FirstDeadline <= now)
+        var closeExpired = _pendingClose is not null && _closeDeadline <= now;
+        if (_inflight is { } proposal && (proposal.FirstDeadline <= now || (closeExpired && ReferenceEquals(proposal.Completion, _pendingClose))))
         {
             AbandonInflight(); // back to the head of the queue, oldest first
+            if (proposal.State.Version > _record.PeerSignedVersion)
+            {
+                await PersistAsync(_record with { PeerSignedVersion = proposal.State.Version }).ConfigureAwait(false);
+            }
         }
 
-        var error = new StateChannelException(ErrorCode.Timeout, $"channel {Id}: the payment was not signed by the peer within PaymentTimeout ({_engine.Options.PaymentTimeout})");
+        var timeout = _engine.Options.PaymentTimeout;
         var expired = _queue.TakeWhile(p => p.Deadline <= now).ToList();
         foreach (var payment in expired)
         {
             _queue.Remove(payment);
             _queuedTotal -= payment.Amount;
-            payment.Completion.TrySetException(error);
+            payment.Completion.TrySetException(new StateChannelException(ErrorCode.Timeout, $"channel {Id}: the payment was not signed by the peer within PaymentTimeout ({timeout})"));
         }
 
-        return StartNextAsync();
+        if (closeExpired)
+        {
+            _pendingClose!.TrySetException(new StateChannelException(ErrorCode.Timeout, $"channel {Id}: the peer did not sign the final state within PaymentTimeout ({timeout}); ForceCloseAsync closes without it"));
+            _pendingClose = null;
+        }
+
+        await StartNextAsync().ConfigureAwait(false);
     }
 }

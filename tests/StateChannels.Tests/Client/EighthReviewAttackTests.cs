@@ -14,35 +14,6 @@ public sealed class EighthReviewAttackTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
 
-    private static StateChannelClientOptions Options(TimeSpan updateTimeout)
-    {
-        var options = Party.FastOptions();
-        options.CloseSubmitDelay = TimeSpan.FromMilliseconds(200);
-        options.UpdateTimeout = updateTimeout;
-        options.PaymentTimeout = updateTimeout * 4; // the bound on a payment across reconnects (the fix), inside each test's window
-        return options;
-    }
-
-    /// <summary>Reads <paramref name="wire"/> for up to <paramref name="window"/>; true if Bob hung up in that time.</summary>
-    private static async Task<bool> HungUpWithinAsync(InMemoryConnection wire, TimeSpan window)
-    {
-        using var cts = new CancellationTokenSource(window);
-        try
-        {
-            while (true)
-            {
-                if (await wire.ReceiveAsync(cts.Token) is null)
-                {
-                    return true;
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
     /// <summary>
     /// Availability (medium): once a channel is Disputed (or Closed, or Aborted) the wait for the
     /// Confirm of a state Bob signed can never end, and its timer drops every connection to the peer,
@@ -63,7 +34,7 @@ public sealed class EighthReviewAttackTests
     [Fact]
     public async Task DisputedWithASignedUnconfirmedState_EveryReconnectOfAnHonestPeerIsDroppedAfterTheUpdateTimeout()
     {
-        var options = Options(TimeSpan.FromSeconds(2));
+        var options = StallProbe.Options(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(8)); // the payment bound (the fix) inside the test's window
         await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), options);
         var fullV1 = peer.Bob.Latest!;
 
@@ -95,7 +66,7 @@ public sealed class EighthReviewAttackTests
             }
 
             var started = DateTime.UtcNow;
-            var hungUp = await HungUpWithinAsync(pair.First, TimeSpan.FromSeconds(12)); // six update timeouts
+            var hungUp = await StallProbe.HungUpWithinAsync(pair.First, TimeSpan.FromSeconds(12)); // six update timeouts
             Assert.False(
                 hungUp,
                 $"Bob hung up {(DateTime.UtcNow - started).TotalSeconds:F1} s after a reconnect in which the peer sent its reestablish and ProposalAbandoned(2): "
@@ -129,7 +100,7 @@ public sealed class EighthReviewAttackTests
     [Fact]
     public async Task PeerRedialsEverySecond_NeverAnswers_PaymentNeverCompletesNorFails()
     {
-        var options = Options(TimeSpan.FromSeconds(2));
+        var options = StallProbe.Options(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(8)); // the payment bound (the fix) inside the test's window
         await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), options);
         var latest = peer.Bob.Latest!;
 
@@ -171,7 +142,7 @@ public sealed class EighthReviewAttackTests
     [Fact]
     public async Task PeerRedialsAfterEachDrop_SilentEachTime_InflightPaymentNeverFails()
     {
-        var options = Options(TimeSpan.FromSeconds(2));
+        var options = StallProbe.Options(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(8)); // the payment bound (the fix) inside the test's window
         await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), options);
 
         var pay = peer.Bob.PayAsync(5);
@@ -182,7 +153,7 @@ public sealed class EighthReviewAttackTests
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(24); // twelve update timeouts
         while (DateTime.UtcNow < until && !pay.IsCompleted)
         {
-            if (!await HungUpWithinAsync(wire, until - DateTime.UtcNow + TimeSpan.FromMilliseconds(1)))
+            if (!await StallProbe.HungUpWithinAsync(wire, until - DateTime.UtcNow + TimeSpan.FromMilliseconds(1)))
             {
                 break;
             }

@@ -14,14 +14,6 @@ public sealed class SeventhReviewAttackTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
 
-    private static StateChannelClientOptions Options(TimeSpan updateTimeout)
-    {
-        var options = Party.FastOptions();
-        options.CloseSubmitDelay = TimeSpan.FromMilliseconds(200);
-        options.UpdateTimeout = updateTimeout;
-        return options;
-    }
-
     /// <summary>
     /// Waits up to <see cref="Limit"/> for Bob to do anything that ends a stall: <paramref name="pay"/>
     /// ends (completed or failed), Bob hangs up, or Bob sends a message. Returns what happened, or "nothing".
@@ -61,7 +53,7 @@ public sealed class SeventhReviewAttackTests
     [Fact]
     public async Task FakeFallenBehind_ThenRepeatOfASignedProposalAndAbandon_BehindWaitLosesItsTimer_PaymentsQueueForever()
     {
-        var options = Options(TimeSpan.FromSeconds(2));
+        var options = StallProbe.Options(TimeSpan.FromSeconds(2));
         await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), options);
         var v1 = peer.Bob.Latest!.State;
 
@@ -102,7 +94,7 @@ public sealed class SeventhReviewAttackTests
     [Fact]
     public async Task RepeatedProposeWhileOwnInflight_ThenConfirmOfIt_InflightLosesItsTimer_PaymentHangsForever()
     {
-        var options = Options(TimeSpan.FromSeconds(2));
+        var options = StallProbe.Options(TimeSpan.FromSeconds(2));
         await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), options);
         var v1 = peer.Bob.Latest!.State;
 
@@ -137,7 +129,7 @@ public sealed class SeventhReviewAttackTests
     [Fact]
     public async Task PeerConnectsButNeverSendsReestablish_PaymentQueuedForever_ConnectionNeverDropped()
     {
-        var options = Options(TimeSpan.FromSeconds(2));
+        var options = StallProbe.Options(TimeSpan.FromSeconds(2));
         await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), options);
 
         var pair = InMemoryTransport.CreatePair(peer.Alice.Address, peer.BobParty.Address);
@@ -163,7 +155,7 @@ public sealed class SeventhReviewAttackTests
     [Fact]
     public async Task RepeatedReestablishOnALiveLink_ResetsTheUpdateTimerForever_PaymentNeverCompletesNorFails()
     {
-        var options = Options(TimeSpan.FromSeconds(4));
+        var options = StallProbe.Options(TimeSpan.FromSeconds(4));
         await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), options);
         var latest = peer.Bob.Latest!;
 
@@ -206,7 +198,7 @@ public sealed class SeventhReviewAttackTests
     [Fact]
     public async Task RepeatedProposeOfASignedState_NeverConfirmed_TheConfirmWaitStillEnds()
     {
-        var options = Options(TimeSpan.FromSeconds(4));
+        var options = StallProbe.Options(TimeSpan.FromSeconds(4));
         await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), options);
         var v2 = RawPeer.Pay(peer.Bob.Latest!.State, 1);
         await peer.SendAsync(new ProposeUpdate(v2, 1));
@@ -251,7 +243,7 @@ public sealed class SeventhReviewAttackTests
     [Fact]
     public async Task RepeatedProposeWhileOwnInflight_ThenRejectOfIt_ConfirmWaitLosesItsTimer_PaymentsQueueForever()
     {
-        var options = Options(TimeSpan.FromSeconds(2));
+        var options = StallProbe.Options(TimeSpan.FromSeconds(2));
         await using var peer = await RawPeer.OpenAsync(new InMemoryChannelStore(), options);
         var v1 = peer.Bob.Latest!.State;
 
@@ -294,7 +286,7 @@ public sealed class SeventhReviewAttackTests
         var blockTime = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var chain = new SimulatedChain(new Eip712Domain(31337, EthAddress.Parse("0x5FbDB2315678afecb367f032d93F642f64180aa3")), blockTime);
         using var mallory = PrivateKey.Create();
-        await using var bob = await Party.CreateAsync("bob", chain, new InMemoryChannelStore(), Options(TimeSpan.FromMinutes(5)), clientTime: TimeProvider.System);
+        await using var bob = await Party.CreateAsync("bob", chain, new InMemoryChannelStore(), StallProbe.Options(TimeSpan.FromMinutes(5)), clientTime: TimeProvider.System);
         await using var events = new EventLog(bob.Client);
         var pair = InMemoryTransport.CreatePair(mallory.Address, bob.Address);
         bob.Serve(pair.Second);
