@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using StateChannels.PeerHost;
 
 // One channel party as a process. See HostSettings for the arguments and Commands for the script language.
+StateChannels.TestHosts.CrashAtEnvironment.Arm();
 var output = new Output();
 HostSettings settings;
 try

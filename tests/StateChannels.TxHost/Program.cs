@@ -8,6 +8,7 @@ using StateChannels.Storage.LiteDb;
 //   withdraw <rpc> <adjudicator> <txKey> <db>
 // Opens the LiteDB file as the transaction journal, runs the operation, prints "done" and exits 0;
 // a failure prints "error <code> <message>" and exits 1. STATECHANNELS_CRASH_AT kills it at a crash point.
+StateChannels.TestHosts.CrashAtEnvironment.Arm();
 if (args.Length < 5)
 {
     Console.Error.WriteLine("usage: register|withdraw <rpc> <adjudicator> <txKey> <db> ...");

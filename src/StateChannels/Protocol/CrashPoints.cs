@@ -1,21 +1,14 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Runtime.CompilerServices;
-
 namespace StateChannels.Protocol;
 
 /// <summary>
-/// Test hook for the process-kill tests (THREATS C1-C8): named points of the protocol and of the
-/// Ethereum adapter's transaction manager at which a process can be made to die at once, as under <c>kill -9</c>. Inert unless the environment
-/// variable <see cref="EnvironmentVariable"/> names a point as <c>name</c> or <c>name:n</c> (die at
-/// its n-th hit, 1-based; default 1). The variable is read once; when it is unset
-/// <see cref="Hit"/> is a test of a static readonly field the JIT folds away.
+/// Named points of the protocol and of the Ethereum adapter's transaction manager, for the
+/// process-kill tests (THREATS C1-C8): a fault-injection seam. <see cref="OnHit"/> is null in every
+/// shipped use, and <see cref="Hit"/> then only tests a field; the test hosts (tests/StateChannels.PeerHost,
+/// tests/StateChannels.TxHost) set it to kill their own process at one point, as under <c>kill -9</c>.
+/// The library reads no environment variable and kills nothing.
 /// </summary>
 internal static class CrashPoints
 {
-    /// <summary>The variable that arms one crash point: <c>name</c> or <c>name:n</c>.</summary>
-    public const string EnvironmentVariable = "STATECHANNELS_CRASH_AT";
-
     /// <summary>Responder: its sign intent is durable, its Accept not yet sent.</summary>
     public const string ResponderIntentDurable = "responder.intent-durable";
 
@@ -46,52 +39,10 @@ internal static class CrashPoints
     /// <summary>Transaction manager (StateChannels.Ethereum): the node accepted the transaction; its receipt not yet awaited.</summary>
     public const string TxBroadcast = "tx.broadcast";
 
-    private static readonly string? Target = Parse(Environment.GetEnvironmentVariable(EnvironmentVariable), out TargetHit);
-    private static readonly long TargetHit;
-    private static long _hits;
+    /// <summary>Called at every point with its name when set: by test hosts only (InternalsVisibleTo).</summary>
+    internal static Action<string>? OnHit { get; set; }
 
-    /// <summary>Kills the process if <paramref name="name"/> is the armed point and this is its armed hit.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Hit(string name)
-    {
-        if (Target is not null)
-        {
-            HitArmed(name);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void HitArmed(string name)
-    {
-        if (!string.Equals(name, Target, StringComparison.Ordinal) || Interlocked.Increment(ref _hits) != TargetHit)
-        {
-            return;
-        }
-
-        Console.Error.WriteLine($"{EnvironmentVariable}: killing the process at {name} (hit {TargetHit})");
-        using (var self = Process.GetCurrentProcess())
-        {
-            self.Kill(); // SIGKILL: no finally blocks, no flushes, no disposal.
-        }
-
-        Environment.FailFast($"{EnvironmentVariable}: {name}");
-    }
-
-    private static string? Parse(string? value, out long hit)
-    {
-        hit = 1;
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return null;
-        }
-
-        var colon = value.LastIndexOf(':');
-        if (colon > 0 && long.TryParse(value.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1)
-        {
-            hit = n;
-            return value[..colon].Trim();
-        }
-
-        return value.Trim();
-    }
+    /// <summary>Reports reaching <paramref name="name"/> to <see cref="OnHit"/>, if a test host set it.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static void Hit(string name) => OnHit?.Invoke(name);
 }
