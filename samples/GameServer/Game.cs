@@ -59,13 +59,13 @@ internal sealed class Game(GameSettings settings, TextWriter output)
 
     private async Task<int> PlayOnAsync(IGameChain chain, string data, CancellationToken cancellationToken)
     {
-        await using var hub = await Hub.StartAsync(chain, Funding, settings.Players, data, cancellationToken).ConfigureAwait(false);
+        await using var hub = await Hub.StartAsync(chain, Funding, settings.Players, settings.WebSocket, data, cancellationToken).ConfigureAwait(false);
         using var stats = new LiveStats(hub.Address);
         var players = new List<Player>();
         try
         {
             var clock = Stopwatch.StartNew();
-            Say($"hub {hub.Address} listening on {hub.EndPoint}; opening {settings.Players} channels ({Eth(Funding)} ETH each side)...");
+            Say($"hub {hub.Address} listening on {hub.Listening}; opening {settings.Players} channels ({Eth(Funding)} ETH each side)...");
             for (var i = 0; i < settings.Players; i++)
             {
                 players.Add(await Player.JoinAsync(i, chain, hub, settings.Players, data, cancellationToken).ConfigureAwait(false));

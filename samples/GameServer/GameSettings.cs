@@ -14,6 +14,7 @@ internal sealed record GameSettings
           --rpc URL        use this anvil node (JSON-RPC over HTTP) instead of starting one
           --sim            use the in-process simulated chain instead of a node (a quick look)
           --memory         keep channel state in memory instead of LiteDB files (not durable; to compare)
+          --websocket      serve players over WebSocket (an ASP.NET Core endpoint, ws://127.0.0.1:port/channels) instead of TCP
           --help           this text
         exit codes: 0 balances check out, 1 balance check failed, 2 bad usage, 3 runtime error
         """;
@@ -31,6 +32,8 @@ internal sealed record GameSettings
     public bool Simulated { get; init; }
 
     public bool MemoryStores { get; init; }
+
+    public bool WebSocket { get; init; }
 
     public bool Help { get; init; }
 
@@ -50,6 +53,7 @@ internal sealed record GameSettings
                 "--rpc" => s with { Rpc = Url(Value()) },
                 "--sim" => s with { Simulated = true },
                 "--memory" => s with { MemoryStores = true },
+                "--websocket" => s with { WebSocket = true },
                 "--help" or "-h" => s with { Help = true },
                 _ => throw new UsageException($"unknown option '{name}'"),
             };

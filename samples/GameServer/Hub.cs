@@ -2,11 +2,13 @@ using System.Collections.Concurrent;
 using System.Net;
 using StateChannels;
 using StateChannels.Net;
+using StateChannels.Net.WebSockets;
 
 namespace GameServer;
 
 /// <summary>
-/// The game server: one client, one LiteDB file, one TCP listener that serves every player. It
+/// The game server: one client, one LiteDB file, one TCP listener (or, with --websocket, one ASP.NET Core
+/// WebSocket endpoint) that serves every player. It
 /// accepts each player's channel (funding its side), and pays a reward back for every payment it
 /// receives: half of what the player paid.
 /// </summary>
@@ -14,7 +16,8 @@ internal sealed class Hub : IAsyncDisposable
 {
     private readonly PrivateKey _key;
     private readonly IChannelStore _store;
-    private readonly TcpChannelListener _listener;
+    private readonly TcpChannelListener? _listener;
+    private readonly WebSocketHost? _webSocket;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentBag<Task> _background = [];
     private readonly ConcurrentDictionary<Task, bool> _rewards = new();
@@ -23,26 +26,31 @@ internal sealed class Hub : IAsyncDisposable
     private bool _rewarding;
     private long _rewardFailures;
 
-    private Hub(PrivateKey key, IChannelStore store, StateChannelClient client, TcpChannelListener listener)
+    private Hub(PrivateKey key, IChannelStore store, StateChannelClient client, TcpChannelListener? listener, WebSocketHost? webSocket)
     {
         _key = key;
         _store = store;
         Client = client;
         _listener = listener;
+        _webSocket = webSocket;
     }
 
     public StateChannelClient Client { get; }
 
     public EthAddress Address => _key.Address;
 
-    public IPEndPoint EndPoint => _listener.LocalEndPoint;
+    /// <summary>Over TCP, what a player dials: the hub's Noise key and end point (<c>key@ip:port</c>).</summary>
+    public TcpPeerAddress? PeerAddress => _listener?.PeerAddress;
 
-    /// <summary>What a player dials: the hub's Noise key and end point (<c>key@ip:port</c>).</summary>
-    public TcpPeerAddress PeerAddress => _listener.PeerAddress;
+    /// <summary>Over WebSocket, what a player dials: <c>key@ws://127.0.0.1:port/channels</c>.</summary>
+    public WebSocketPeerAddress? WebSocketAddress => _webSocket?.PeerAddress;
+
+    /// <summary>Where the hub listens, for the log.</summary>
+    public string Listening => _listener is not null ? $"{_listener.LocalEndPoint} (TCP)" : $"{_webSocket!.PeerAddress.Uri} (WebSocket)";
 
     public long RewardFailures => Interlocked.Read(ref _rewardFailures);
 
-    public static async Task<Hub> StartAsync(IGameChain chain, Amount funding, int players, string dataDir, CancellationToken cancellationToken)
+    public static async Task<Hub> StartAsync(IGameChain chain, Amount funding, int players, bool webSocket, string dataDir, CancellationToken cancellationToken)
     {
         var key = PrivateKey.Create();
         var adjudicator = await chain.NewAccountAsync(cancellationToken).ConfigureAwait(false);
@@ -51,11 +59,19 @@ internal sealed class Hub : IAsyncDisposable
         options.MaxAcceptedFunding = funding;
         var client = await StateChannelClient.CreateAsync(options, new PrivateKeySigner(key), store, adjudicator, cancellationToken: cancellationToken)
             .ConfigureAwait(false);
-        var listener = new TcpChannelListener(
-            new PrivateKeySigner(key), adjudicator.Domain, new IPEndPoint(IPAddress.Loopback, 0), Transport.Options(players));
-        var hub = new Hub(key, store, client, listener);
+        var listener = webSocket
+            ? null
+            : new TcpChannelListener(new PrivateKeySigner(key), adjudicator.Domain, new IPEndPoint(IPAddress.Loopback, 0), Transport.Options(players));
+        var host = webSocket
+            ? await WebSocketHost.StartAsync(new PrivateKeySigner(key), adjudicator.Domain, Transport.Options(players), client, cancellationToken).ConfigureAwait(false)
+            : null;
+        var hub = new Hub(key, store, client, listener, host);
         hub.StartRewards();
-        hub._background.Add(hub.AcceptLoopAsync());
+        if (listener is not null)
+        {
+            hub._background.Add(hub.AcceptLoopAsync(listener));
+        }
+
         return hub;
     }
 
@@ -77,7 +93,15 @@ internal sealed class Hub : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        await _listener.DisposeAsync().ConfigureAwait(false);
+        if (_listener is not null)
+        {
+            await _listener.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_webSocket is not null)
+        {
+            await _webSocket.DisposeAsync().ConfigureAwait(false);
+        }
         await Client.DisposeAsync().ConfigureAwait(false);
         try
         {
@@ -149,11 +173,11 @@ internal sealed class Hub : IAsyncDisposable
         }
     }
 
-    private async Task AcceptLoopAsync()
+    private async Task AcceptLoopAsync(TcpChannelListener listener)
     {
         try
         {
-            await foreach (var connection in _listener.AcceptAllAsync(_stop.Token).ConfigureAwait(false))
+            await foreach (var connection in listener.AcceptAllAsync(_stop.Token).ConfigureAwait(false))
             {
                 _background.Add(ServeAsync(connection));
             }

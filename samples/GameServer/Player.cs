@@ -1,10 +1,10 @@
-using System.Net;
 using StateChannels;
 using StateChannels.Net;
+using StateChannels.Net.WebSockets;
 
 namespace GameServer;
 
-/// <summary>A player bot: its own key, LiteDB file, adjudicator account and TCP connection to the hub.</summary>
+/// <summary>A player bot: its own key, LiteDB file, adjudicator account and TCP (or WebSocket) connection to the hub.</summary>
 internal sealed class Player : IAsyncDisposable
 {
     private readonly PrivateKey _key;
@@ -40,9 +40,11 @@ internal sealed class Player : IAsyncDisposable
         var store = Game.OpenStore(dataDir, $"player-{number}.db");
         var client = await StateChannelClient.CreateAsync(
             Game.ClientOptions(), new PrivateKeySigner(key), store, adjudicator, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var dialer = new TcpChannelDialer(new PrivateKeySigner(key), adjudicator.Domain, Transport.Options(players));
-        var connection = await dialer.ConnectAsync(new TcpPeerAddress(new IPEndPoint(IPAddress.Loopback, hub.EndPoint.Port), hub.PeerAddress.NoiseKey), hub.Address, cancellationToken)
-            .ConfigureAwait(false);
+        IMessageConnection connection = hub.WebSocketAddress is { } webSocket
+            ? await new WebSocketChannelDialer(new PrivateKeySigner(key), adjudicator.Domain, Transport.Options(players))
+                .ConnectAsync(webSocket, hub.Address, cancellationToken).ConfigureAwait(false)
+            : await new TcpChannelDialer(new PrivateKeySigner(key), adjudicator.Domain, Transport.Options(players))
+                .ConnectAsync(hub.PeerAddress!, hub.Address, cancellationToken).ConfigureAwait(false);
         var player = new Player(number, key, store, client);
         player._connection = player.ServeAsync(connection);
         return player;
@@ -85,7 +87,7 @@ internal sealed class Player : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task ServeAsync(TcpMessageConnection connection)
+    private async Task ServeAsync(IMessageConnection connection)
     {
         try
         {

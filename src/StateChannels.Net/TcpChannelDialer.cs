@@ -2,9 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Polly;
-using Polly.Retry;
-using Polly.Timeout;
 using StateChannels.Net.Authentication;
 using StateChannels.Net.Noise;
 
@@ -19,13 +16,11 @@ namespace StateChannels.Net;
 /// </summary>
 public sealed class TcpChannelDialer
 {
-    private static readonly ResiliencePropertyKey<string> TargetKey = new("StateChannels.Net.Target");
-
     private readonly IChannelSigner _signer;
     private readonly Eip712Domain _domain;
     private readonly TcpTransportOptions _options;
     private readonly ILogger _logger;
-    private readonly ResiliencePipeline _pipeline;
+    private readonly ConnectPolicy _policy;
     private readonly NoiseStaticKey? _noiseKey;
 
     /// <summary>Creates a dialer.</summary>
@@ -43,7 +38,7 @@ public sealed class TcpChannelDialer
         _domain = domain;
         _options = (options ?? new TcpTransportOptions()).ValidateAndCopy();
         _logger = logger ?? NullLogger.Instance;
-        _pipeline = BuildPipeline(_options, _logger);
+        _policy = new ConnectPolicy(_options, _logger);
         _noiseKey = _options.Encryption == TransportEncryption.None ? null : _options.NoiseKey ?? NoiseStaticKey.Create();
     }
 
@@ -91,55 +86,11 @@ public sealed class TcpChannelDialer
             throw new ArgumentException("An encrypted connection needs the listener's Noise key (key@host:port); plaintext is for tests only.", nameof(peer));
         }
 
-        EndPoint endPoint = peer.EndPoint;
-        cancellationToken.ThrowIfCancellationRequested();
-        ResilienceContext context = ResilienceContextPool.Shared.Get(cancellationToken);
-        context.Properties.Set(TargetKey, endPoint.ToString() ?? "peer");
-        try
-        {
-            return await _pipeline.ExecuteAsync(
-                static (ctx, state) => state.Dialer.AttemptAsync(state.Peer, state.ExpectedPeer, ctx.CancellationToken),
-                context,
-                (Dialer: this, Peer: peer, ExpectedPeer: expectedPeer)).ConfigureAwait(false);
-        }
-        catch (TimeoutRejectedException e)
-        {
-            throw new StateChannelException(ErrorCode.Timeout, $"Could not connect to {endPoint} within {_options.ConnectTimeout}.", e);
-        }
-        finally
-        {
-            ResilienceContextPool.Shared.Return(context);
-        }
-    }
-
-    /// <summary>Whether a failed attempt is worth retrying.</summary>
-    internal static bool IsTransient(StateChannelException e) =>
-        e is HandshakeException h ? h.IsTransient : e.Code is ErrorCode.PeerUnavailable or ErrorCode.Timeout;
-
-    private static ResiliencePipeline BuildPipeline(TcpTransportOptions options, ILogger logger)
-    {
-        var builder = new ResiliencePipelineBuilder { TimeProvider = options.TimeProvider };
-        builder.AddTimeout(options.ConnectTimeout);
-        if (options.ConnectRetryAttempts > 0)
-        {
-            builder.AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = options.ConnectRetryAttempts,
-                Delay = options.ConnectRetryDelay,
-                MaxDelay = options.ConnectRetryMaxDelay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                ShouldHandle = new PredicateBuilder().Handle<StateChannelException>(IsTransient),
-                OnRetry = args =>
-                {
-                    string target = args.Context.Properties.TryGetValue(TargetKey, out string? value) ? value : "peer";
-                    Log.ConnectRetry(logger, target, args.AttemptNumber + 1, args.RetryDelay, args.Outcome.Exception);
-                    return default;
-                },
-            });
-        }
-
-        return builder.Build();
+        return await _policy.ExecuteAsync(
+            peer.EndPoint.ToString() ?? "peer",
+            static (state, ct) => state.Dialer.AttemptAsync(state.Peer, state.ExpectedPeer, ct),
+            (Dialer: this, Peer: peer, ExpectedPeer: expectedPeer),
+            cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask<TcpMessageConnection> AttemptAsync(TcpPeerAddress target, EthAddress? expectedPeer, CancellationToken cancellationToken)

@@ -152,8 +152,6 @@ public sealed class TcpChannelListener : IAsyncDisposable
         }
     }
 
-    private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
-
     private async Task AcceptLoopAsync()
     {
         while (!_stop.IsCancellationRequested)
@@ -206,7 +204,7 @@ public sealed class TcpChannelListener : IAsyncDisposable
             return;
         }
 
-        IPAddress address = Normalize(ip.Address);
+        IPAddress address = ConnectionLimiter.Normalize(ip.Address);
         if (!_limiter.TryAcquire(address))
         {
             Log.ConnectionLimitReached(_logger, remote);

@@ -12,7 +12,8 @@ namespace StateChannels.Net;
 
 /// <summary>
 /// An authenticated (and, unless <see cref="TransportEncryption.None"/>, Noise-encrypted) TCP connection to one peer, obtained from <see cref="TcpChannelListener"/> or
-/// <see cref="TcpChannelDialer"/> once the peer has proven control of <see cref="Peer"/>.
+/// <see cref="TcpChannelDialer"/> once the peer has proven control of <see cref="Peer"/>. (The same implementation, over any byte
+/// stream, also carries the WebSocket transport of StateChannels.Net.WebSockets: one home for framing, limits and keepalive.)
 /// <para>Contract: <see cref="SendAsync"/> may be called concurrently (frames are queued and
 /// written in order by one writer); <see cref="ReceiveAsync"/> by one reader at a time. The
 /// connection keeps itself alive with ping frames and drops a peer that goes silent, sends an
@@ -23,7 +24,7 @@ namespace StateChannels.Net;
 /// </summary>
 public sealed partial class TcpMessageConnection : IMessageConnection
 {
-    private readonly Socket _socket;
+    private readonly Action _closeTransport;
     private readonly Stream _stream;
     private readonly NoiseStream? _noise;
     private readonly FrameReader _frames;
@@ -50,8 +51,21 @@ public sealed partial class TcpMessageConnection : IMessageConnection
         TcpTransportOptions options,
         ILogger logger,
         Action? onClosed)
+        : this(() => CloseSocket(socket), SafeRemoteEndPoint(socket), session, options, logger, onClosed)
     {
-        _socket = socket;
+    }
+
+    /// <summary>A connection over any byte stream (<paramref name="session"/>'s); <paramref name="closeTransport"/> tears
+    /// the underlying transport down at once (must be idempotent and never throw).</summary>
+    internal TcpMessageConnection(
+        Action closeTransport,
+        EndPoint? remoteEndPoint,
+        AuthenticatedSession session,
+        TcpTransportOptions options,
+        ILogger logger,
+        Action? onClosed)
+    {
+        _closeTransport = closeTransport;
         _stream = session.Stream;
         _noise = session.Stream as NoiseStream;
         _frames = session.Frames;
@@ -61,7 +75,7 @@ public sealed partial class TcpMessageConnection : IMessageConnection
         _onClosed = onClosed;
         Peer = session.Peer;
         PeerNoiseKey = session.PeerNoiseKey;
-        RemoteEndPoint = SafeRemoteEndPoint(socket);
+        RemoteEndPoint = remoteEndPoint;
         _inboundRate = new TokenBucket(_time, options.InboundFramesPerSecond, options.InboundFrameBurst);
         _inbound = System.Threading.Channels.Channel.CreateBounded<Frame>(new BoundedChannelOptions(options.ReceiveQueueCapacity)
         {
@@ -79,7 +93,7 @@ public sealed partial class TcpMessageConnection : IMessageConnection
     /// <summary>The peer's Noise static key, proven in the encrypted handshake; <see langword="null"/> in plaintext mode.</summary>
     public NoisePublicKey? PeerNoiseKey { get; }
 
-    /// <summary>The peer's IP end point, or <see langword="null"/> if the socket could not tell.</summary>
+    /// <summary>The peer's end point, or <see langword="null"/> if the transport could not tell.</summary>
     public EndPoint? RemoteEndPoint { get; }
 
     /// <summary>Completes (never faults) once the connection is closed, by either side or by a limit.</summary>
@@ -148,16 +162,7 @@ public sealed partial class TcpMessageConnection : IMessageConnection
         _closeCts.Cancel();
         _inbound.Writer.TryComplete();
         _outbound.Writer.TryComplete();
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            // Already gone.
-        }
-
-        _socket.Dispose();
+        _closeTransport();
         if (reason is CloseReason.Local or CloseReason.PeerClosed or CloseReason.ConnectionLost)
         {
             Log.Closed(_logger, Peer, RemoteEndPoint, reason);
@@ -176,6 +181,20 @@ public sealed partial class TcpMessageConnection : IMessageConnection
         TimeSpan shortest = new[] { options.KeepAliveInterval, options.ReceiveIdleTimeout, options.FrameReadTimeout, options.SendTimeout }.Min();
         TimeSpan tick = shortest / 4;
         return tick < TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : tick;
+    }
+
+    private static void CloseSocket(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already gone.
+        }
+
+        socket.Dispose();
     }
 
     private static EndPoint? SafeRemoteEndPoint(Socket socket)

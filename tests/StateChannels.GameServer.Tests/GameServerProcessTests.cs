@@ -50,6 +50,18 @@ public sealed partial class GameServerProcessTests
     }
 
     [Fact]
+    public async Task GameServer_WebSocketOnSimulatedChain_ServesPlayersThroughKestrelAndBalancesCheck()
+    {
+        var result = await RunAsync("--sim", "--websocket", "--players", "2", "--payments", "40", "--duration", "120", "--inflight", "1");
+
+        Assert.True(result.ExitCode == 0, $"exit code {result.ExitCode}:\n{result.Output}");
+        Assert.Matches(@"listening on ws://127\.0\.0\.1:\d+/channels \(WebSocket\)", result.StdOut);
+        Assert.Matches(BalanceOk(2), result.StdOut);
+        Assert.Equal("40", Summary().Match(result.StdOut).Groups["players"].Value);
+        Assert.Equal("", result.StdErr.Trim());
+    }
+
+    [Fact]
     public async Task GameServer_RpcOfARunningAnvil_UsesItAndBalancesCheck()
     {
         await using var node = await AnvilNode.StartAsync();

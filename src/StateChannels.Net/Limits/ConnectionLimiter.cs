@@ -20,6 +20,9 @@ internal sealed class ConnectionLimiter
         _maxPerAddress = maxPerAddress;
     }
 
+    /// <summary>The key a remote address is counted under: an IPv4 peer on a dual-stack socket counts as its IPv4 address.</summary>
+    public static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+
     /// <summary>Open connections, handshakes included.</summary>
     public int Count => Volatile.Read(ref _total);
 

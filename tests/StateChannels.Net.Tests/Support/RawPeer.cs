@@ -14,14 +14,14 @@ namespace StateChannels.Net.Tests.Support;
 /// </summary>
 internal sealed class RawPeer : IAsyncDisposable
 {
-    private readonly Socket _socket;
-    private readonly NetworkStream _network;
+    private readonly IDisposable _transport;
+    private readonly Stream _network;
     private readonly Stream _stream;
     private readonly NoiseStream? _noise;
 
-    private RawPeer(Socket socket, NetworkStream network, NoiseStream? noise)
+    private RawPeer(IDisposable transport, Stream network, NoiseStream? noise)
     {
-        _socket = socket;
+        _transport = transport;
         _network = network;
         _noise = noise;
         _stream = (Stream?)noise ?? network;
@@ -48,6 +48,20 @@ internal sealed class RawPeer : IAsyncDisposable
         NoiseStream noise = await NoiseSession.InitiateAsync(network, staticKey ?? fresh!, key, TimeProvider.System, CancellationToken.None);
         noise.MaxIncomingMessage = NoiseStream.MaxMessage;
         return new RawPeer(socket, network, noise);
+    }
+
+    /// <summary>A peer over any byte stream (the WebSocket tests' raw peer); runs the Noise handshake as initiator when <paramref name="key"/> is given.</summary>
+    public static async Task<RawPeer> OverAsync(Stream network, IDisposable transport, NoisePublicKey? key)
+    {
+        if (key is null)
+        {
+            return new RawPeer(transport, network, null);
+        }
+
+        using NoiseStaticKey fresh = NoiseStaticKey.Create();
+        NoiseStream noise = await NoiseSession.InitiateAsync(network, fresh, key.Value, TimeProvider.System, CancellationToken.None);
+        noise.MaxIncomingMessage = NoiseStream.MaxMessage;
+        return new RawPeer(transport, network, noise);
     }
 
     /// <summary>Wraps an accepted socket; runs the Noise handshake as responder with <paramref name="staticKey"/> when given.</summary>
@@ -171,6 +185,6 @@ internal sealed class RawPeer : IAsyncDisposable
     {
         await _stream.DisposeAsync();
         await _network.DisposeAsync();
-        _socket.Dispose();
+        _transport.Dispose();
     }
 }
