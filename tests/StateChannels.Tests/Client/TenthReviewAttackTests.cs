@@ -149,4 +149,44 @@ public sealed class TenthReviewAttackTests : IAsyncLifetime
             $"after an outage longer than PaymentTimeout during Alice's payment, neither honest side can close cooperatively: "
             + $"Bob's CloseAsync: {bobCloses?.Message}; Alice's CloseAsync: {aliceCloses?.Message}");
     }
+
+    /// <summary>
+    /// The deadlock survives restarts of both clients (HIGH, the "forever" part). PeerSignedVersion = 2
+    /// is durable on Alice's side (FailExpiredPaymentsAsync, ChannelMachine.Waits.cs:167); Bob's record
+    /// has nothing at v2. After both processes restart on their stores and reconnect, the reestablish
+    /// exchange carries no pending state (Alice never signed v2, Bob never saw it), so nothing
+    /// reconciles the two NextVersions: Alice's payment is refused again ("version 3 proposed;
+    /// expected 2"). Only ForceCloseAsync (on-chain dispute, challenge period) remains.
+    /// </summary>
+    [Fact]
+    public async Task PaymentDeadline_ProposalLost_DeadlockSurvivesRestartOfBothClients()
+    {
+        var options = StallProbe.Options(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2));
+        var (alice, bob, link, a, _) = await OpenAsync(options);
+        var id = a.Id;
+
+        link.Faults.DropNext(Is(MessageType.Propose));
+        Assert.Equal(ErrorCode.Timeout, Assert.IsType<StateChannelException>(await FailureOfAsync(a.PayAsync(5))).Code);
+
+        // Both processes restart on their stores (same keys) and reconnect.
+        await alice.DisconnectAllAsync();
+        await bob.DisconnectAllAsync();
+        await alice.Client.DisposeAsync();
+        await bob.Client.DisposeAsync();
+        var alice2 = await PartyAsync2("alice", alice.Store, options, alice.Key);
+        var bob2 = await PartyAsync2("bob", bob.Store, options, bob.Key);
+        Party.Reconnect(link, alice2, bob2);
+        var a2 = alice2.Client.GetChannel(id);
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+
+        var again = await FailureOfAsync(a2.PayAsync(4));
+        Assert.True(again is null, $"after both clients restarted and reconnected, Alice's payment is still refused by honest Bob: {again?.Message}");
+    }
+
+    private async Task<Party> PartyAsync2(string name, IChannelStore store, StateChannelClientOptions options, PrivateKey key)
+    {
+        var party = await Party.CreateAsync(name, _chain, store, options, keyOf: key);
+        _owned.Add(party);
+        return party;
+    }
 }
