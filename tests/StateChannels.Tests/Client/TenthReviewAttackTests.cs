@@ -78,11 +78,11 @@ public sealed class TenthReviewAttackTests : IAsyncLifetime
     /// close on chain gets the money out, after the challenge period).
     /// Scenario: Alice pays Bob; her proposal (v2) is lost on the network (or Bob is unreachable),
     /// so Bob never sees it and signs nothing. At the payment deadline FailExpiredPaymentsAsync
-    /// (ChannelMachine.Waits.cs:163-170) abandons it and persists PeerSignedVersion = 2 "possibly
+    /// (ChannelMachine.Waits.cs:165-171) abandons it and persists PeerSignedVersion = 2 "possibly
     /// signed by the peer". Alice's NextVersion (ChannelMachine.cs:58-67) is now 3, but Bob's is still
     /// 2: nothing ever tells Bob that v2 was skipped (Alice's reestablish carries no pending for a
     /// state only she proposed). The responder insists on exactly its own NextVersion
-    /// (EnsureAcceptableAsync, ChannelMachine.Responder.cs:138 → TransitionRules.EnsureValidTransition
+    /// (EnsureAcceptableAsync, ChannelMachine.Responder.cs:129 → TransitionRules.EnsureValidTransition
     /// "version 3 proposed; expected 2"), so Bob refuses every proposal of Alice's (v3) and Alice
     /// refuses every proposal of Bob's (v2, "expected 3"). Payments fail PeerRejected both ways, a
     /// CloseAsync from either side too; a reconnect changes nothing (no signed evidence at v2 exists).
@@ -119,9 +119,9 @@ public sealed class TenthReviewAttackTests : IAsyncLifetime
     /// from nothing but an outage (HIGH). Bob is unreachable for longer than PaymentTimeout while
     /// Alice's payment is in flight: her answer wait drops the link after UpdateTimeout (OnLinkLost
     /// keeps _inflight), and at the payment deadline the unanswered v2 is abandoned and recorded as
-    /// possibly signed by Bob (ChannelMachine.Waits.cs:163-170). Bob comes back; both reestablish
+    /// possibly signed by Bob (ChannelMachine.Waits.cs:165-171). Bob comes back; both reestablish
     /// cleanly (nothing pending on either side) and Alice has nothing to say about v2. From then on
-    /// Alice proposes at v3, Bob expects v2 (ChannelMachine.Responder.cs:138), and the reverse for
+    /// Alice proposes at v3, Bob expects v2 (ChannelMachine.Responder.cs:129), and the reverse for
     /// Bob's proposals: even the cooperative close fails, from either side, for ever. The real
     /// defaults (10 s / 2 min) only need Bob offline for two minutes during a payment.
     /// </summary>
@@ -152,7 +152,7 @@ public sealed class TenthReviewAttackTests : IAsyncLifetime
 
     /// <summary>
     /// The deadlock survives restarts of both clients (HIGH, the "forever" part). PeerSignedVersion = 2
-    /// is durable on Alice's side (FailExpiredPaymentsAsync, ChannelMachine.Waits.cs:167); Bob's record
+    /// is durable on Alice's side (FailExpiredPaymentsAsync, ChannelMachine.Waits.cs:170); Bob's record
     /// has nothing at v2. After both processes restart on their stores and reconnect, the reestablish
     /// exchange carries no pending state (Alice never signed v2, Bob never saw it), so nothing
     /// reconciles the two NextVersions: Alice's payment is refused again ("version 3 proposed;
