@@ -35,8 +35,8 @@ public sealed record ChannelRecord
     public SignIntent? LastSigned { get; init; }
 
     /// <summary>
-    /// The highest version the peer has signed or may have signed: proven in its reestablish, or a
-    /// proposal of ours we gave up unanswered (its Accept may still be on the way). Next proposals go above it.
+    /// The highest version the peer has proven to have signed (in its reestablish, or by a late Accept
+    /// of a proposal we gave up); next proposals go above it.
     /// </summary>
     public ulong PeerSignedVersion { get; init; }
 

@@ -159,7 +159,10 @@ internal sealed partial class ChannelMachine
         var proposal = _inflight;
         if (proposal is null || accept.Version != proposal.State.Version)
         {
-            return; // stale or duplicate: the state it answers is settled already
+            // Stale or duplicate (the state it answers is settled already), or the late answer to a
+            // proposal we gave up at its deadline.
+            await AcceptOfGivenUpAsync(accept).ConfigureAwait(false);
+            return;
         }
 
         if (!IsOnLatest(proposal))
@@ -179,7 +182,11 @@ internal sealed partial class ChannelMachine
         if (!VerifyPeer(proposal.Digest, accept.Signature))
         {
             signing?.Abandon();
-            Misbehaved(from, $"accept of version {accept.Version} carries an invalid signature");
+            if (!await AcceptOfGivenUpAsync(accept).ConfigureAwait(false))
+            {
+                Misbehaved(from, $"accept of version {accept.Version} carries an invalid signature");
+            }
+
             return;
         }
 
