@@ -29,9 +29,6 @@ internal sealed partial class ChannelMachine
     /// <summary>Since when we have waited for the newer state the peer's FallenBehind rejection claimed (null: not waiting).</summary>
     private DateTimeOffset? _behindSince;
 
-    /// <summary>Our proposal last given up at its deadline (version, digest): the peer's late Accept of it is recognised.</summary>
-    private (ulong Version, Hash32 Digest)? _givenUp;
-
     /// <summary>When a close we asked for (<see cref="_pendingClose"/>) fails if the final state is still not fully signed.</summary>
     private DateTimeOffset _closeDeadline;
 
@@ -157,7 +154,7 @@ internal sealed partial class ChannelMachine
     /// Fails every payment, and a close we asked for, past its deadline and never signed by us: queued
     /// ones, and our unanswered proposal's (dropped; what it carried that has time left goes back to
     /// the queue). The peer may have signed that proposal, and its Accept may still come: it is
-    /// remembered (<see cref="_givenUp"/>) so that the Accept is recognised (<see cref="AcceptOfGivenUpAsync"/>).
+    /// remembered so that the Accept is recognised (ChannelMachine.GivenUp.cs).
     /// Nothing is assumed until then: the peer may as well never have seen it, and both sides must
     /// keep agreeing on the next version. Then proposes what is left.
     /// </summary>
@@ -168,7 +165,7 @@ internal sealed partial class ChannelMachine
         if (_inflight is { } proposal && (proposal.FirstDeadline <= now || (closeExpired && ReferenceEquals(proposal.Completion, _pendingClose))))
         {
             AbandonInflight(); // back to the head of the queue, oldest first
-            _givenUp = (proposal.State.Version, proposal.Digest);
+            RememberGivenUp(proposal);
         }
 
         var timeout = _engine.Options.PaymentTimeout;
@@ -187,35 +184,5 @@ internal sealed partial class ChannelMachine
         }
 
         await StartNextAsync().ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// If <paramref name="accept"/> carries the peer's valid signature on the proposal we gave up at its
-    /// deadline: the peer now holds its signature there and will sign nothing else at that version.
-    /// As when its reestablish shows it: recorded durably (our next proposals go above it), our
-    /// proposal at that version or below (which the peer must refuse) goes back to the queue, and the
-    /// peer is told we will never complete the one it signed. False when it is not that signature.
-    /// </summary>
-    private async Task<bool> AcceptOfGivenUpAsync(AcceptUpdate accept)
-    {
-        if (_givenUp is not { } given || accept.Version != given.Version || !VerifyPeer(given.Digest, accept.Signature))
-        {
-            return false;
-        }
-
-        _givenUp = null;
-        if (_inflight is { } p && p.State.Version <= given.Version)
-        {
-            AbandonInflight();
-        }
-
-        if (given.Version > _record.PeerSignedVersion)
-        {
-            await PersistAsync(_record with { PeerSignedVersion = given.Version }).ConfigureAwait(false);
-        }
-
-        await SendAsync(new RejectUpdate(Id, given.Version, ErrorCode.ProposalAbandoned, "proposal abandoned")).ConfigureAwait(false);
-        await StartNextAsync().ConfigureAwait(false);
-        return true;
     }
 }
