@@ -1,15 +1,21 @@
 #!/usr/bin/env node
-// Generates the internal Nethereum bindings of the committed contract artifacts:
-//   contracts/artifacts/<Name>.abi.json + <Name>.bin  ->  src/StateChannels.Ethereum/Bindings/<Name>.gen.cs
-// for every contract listed in CONTRACTS. The output is a pure function of the artifacts (no
-// timestamps, no paths of this machine, members sorted), so the same artifacts always give the
-// same bytes.
+// Generates the Nethereum bindings of the committed contract artifacts
+// (contracts/artifacts/<Contract>.abi.json + <Contract>.bin), one .gen.cs per entry of TARGETS:
+//   src/StateChannels.Ethereum/Bindings/Adjudicator.gen.cs   the Adjudicator (internal; shipped)
+//   src/StateChannels.Ethereum/Bindings/Erc20Errors.gen.cs   errors only: OpenZeppelin's ERC-20
+//       errors (IERC6093, the ERC20* entries of TestToken's ABI) that a token's revert bubbles up
+//       through `deposit`, for the SDK's revert naming (internal; shipped)
+//   tests/StateChannels.TestKit/Bindings/<Token>.gen.cs      the test tokens TestToken, PermitToken,
+//       RevertingPermitToken (public; test-only, never in a package)
+// The output is a pure function of the artifacts (no timestamps, no paths of this machine,
+// members sorted), so the same artifacts always give the same bytes.
 //
-//   node script/gen-bindings.mjs           rewrite the .gen.cs files
-//   node script/gen-bindings.mjs --check   exit 1 (and name the files) when the committed .gen.cs
-//                                          differ from a fresh generation; writes nothing
+//   node script/gen-bindings.mjs           rewrite every .gen.cs file
+//   node script/gen-bindings.mjs --check   exit 1 (and name the files) when a committed .gen.cs
+//                                          differs from a fresh generation, or a .gen.cs in an
+//                                          output folder is not generated any more; writes nothing
 //
-// What is generated, per contract, in namespace StateChannels.Ethereum.Bindings.<Name>:
+// What is generated, per target, in namespace <Namespace>.<Name>:
 //   <Name>Deployment         ContractDeploymentMessage carrying the bytecode (+ constructor args)
 //   <Fn>Function             FunctionMessage with [Function]/[Parameter] per ABI function
 //   <Fn>OutputDTO            IFunctionOutputDTO for every function with outputs
@@ -17,19 +23,30 @@
 //   <Er>Error                [Error] class per custom error (decodable with Nethereum)
 //   <Struct>                 one class per tuple type (named after its Solidity struct)
 //   <Name>Abi                selectors, topics and the custom-error table (selector -> name)
-// All types are internal: the SDK's public surface never exposes Nethereum types.
-import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+// An errors-only target has just the <Er>Error classes and <Name>Abi's error table.
+// Shipped types are internal: the SDK's public surface never exposes Nethereum types.
+import { readFileSync, writeFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { id as keccakId } from 'ethers';
 
-const CONTRACTS = ['Adjudicator', 'TestToken', 'PermitToken', 'RevertingPermitToken'];
+const SHIPPED = { dir: 'src/StateChannels.Ethereum/Bindings', namespace: 'StateChannels.Ethereum.Bindings', access: 'internal' };
+const TEST_KIT = { dir: 'tests/StateChannels.TestKit/Bindings', namespace: 'StateChannels.TestKit.Bindings', access: 'public' };
+
+// name: the file, namespace segment and type prefix; contract: the artifact it is generated from;
+// errors: when set, an errors-only binding of the ABI errors whose name matches it (title: what they are).
+const TARGETS = [
+  { name: 'Adjudicator', contract: 'Adjudicator', ...SHIPPED },
+  { name: 'Erc20Errors', contract: 'TestToken', errors: /^ERC20/, title: "OpenZeppelin's ERC-20 custom errors (IERC6093)", ...SHIPPED },
+  { name: 'TestToken', contract: 'TestToken', ...TEST_KIT },
+  { name: 'PermitToken', contract: 'PermitToken', ...TEST_KIT },
+  { name: 'RevertingPermitToken', contract: 'RevertingPermitToken', ...TEST_KIT },
+];
 
 const here = dirname(fileURLToPath(import.meta.url));
 const contractsDir = resolve(here, '..');
 const repoRoot = resolve(contractsDir, '..');
 const artifactsDir = join(contractsDir, 'artifacts');
-const outDir = join(repoRoot, 'src', 'StateChannels.Ethereum', 'Bindings');
 
 const args = process.argv.slice(2);
 const check = args.includes('--check');
@@ -165,24 +182,26 @@ function stems(items) {
 // Generation
 // ---------------------------------------------------------------------------------------------
 
-function generate(name) {
-  const abi = JSON.parse(readFileSync(join(artifactsDir, `${name}.abi.json`), 'utf8'));
-  let bin = readFileSync(join(artifactsDir, `${name}.bin`), 'utf8').trim();
+function generate({ name, contract, namespace, access, errors: errorFilter, title }) {
+  const abi = JSON.parse(readFileSync(join(artifactsDir, `${contract}.abi.json`), 'utf8'));
+  let bin = readFileSync(join(artifactsDir, `${contract}.bin`), 'utf8').trim();
   if (bin.startsWith('0x')) bin = bin.slice(2);
   if (!/^[0-9a-fA-F]*$/.test(bin) || bin.length === 0 || bin.length % 2 !== 0) {
-    throw new Error(`${name}.bin is not hex bytecode`);
+    throw new Error(`${contract}.bin is not hex bytecode`);
   }
-  if (/__\$[0-9a-fA-F]{34}\$__/.test(bin)) throw new Error(`${name}.bin has unlinked libraries`);
+  if (/__\$[0-9a-fA-F]{34}\$__/.test(bin)) throw new Error(`${contract}.bin has unlinked libraries`);
 
   const structs = new Map();
   const lines = [];
   const w = (s = '') => lines.push(s);
-  const ns = `StateChannels.Ethereum.Bindings.${name}`;
+  const ns = `${namespace}.${name}`;
+  const errorsOnly = errorFilter !== undefined;
 
   const ctor = abi.find((x) => x.type === 'constructor');
-  const functions = stems(abi.filter((x) => x.type === 'function'));
-  const events = stems(abi.filter((x) => x.type === 'event'));
-  const errors = stems(abi.filter((x) => x.type === 'error'));
+  const functions = errorsOnly ? [] : stems(abi.filter((x) => x.type === 'function'));
+  const events = errorsOnly ? [] : stems(abi.filter((x) => x.type === 'event'));
+  const errors = stems(abi.filter((x) => x.type === 'error' && (!errorsOnly || errorFilter.test(x.name))));
+  if (errorsOnly && errors.length === 0) throw new Error(`${contract}.abi.json has no error matching ${errorFilter}`);
 
   const paramLines = (params, indexedAllowed) => {
     const names = propertyNames(params, 'Param');
@@ -198,21 +217,23 @@ function generate(name) {
   const b = (s = '') => body.push(s);
 
   // Deployment.
-  b(`/// <summary>Deploys ${name} (bytecode from contracts/artifacts/${name}.bin).</summary>`);
-  b(`internal sealed partial class ${name}Deployment : ContractDeploymentMessage`);
-  b('{');
-  b('    /// <summary>The creation bytecode.</summary>');
-  b(`    internal const string Bytecode = "0x${bin.toLowerCase()}";`);
-  b('');
-  b(`    public ${name}Deployment()`);
-  b('        : base(Bytecode)');
-  b('    {');
-  b('    }');
-  for (const l of paramLines(ctor?.inputs ?? [], false)) {
+  if (!errorsOnly) {
+    b(`/// <summary>Deploys ${name} (bytecode from contracts/artifacts/${contract}.bin).</summary>`);
+    b(`${access} sealed partial class ${name}Deployment : ContractDeploymentMessage`);
+    b('{');
+    b('    /// <summary>The creation bytecode.</summary>');
+    b(`    ${access} const string Bytecode = "0x${bin.toLowerCase()}";`);
     b('');
-    b(l);
+    b(`    public ${name}Deployment()`);
+    b('        : base(Bytecode)');
+    b('    {');
+    b('    }');
+    for (const l of paramLines(ctor?.inputs ?? [], false)) {
+      b('');
+      b(l);
+    }
+    b('}');
   }
-  b('}');
 
   // Functions and their outputs.
   for (const { item, stem } of functions) {
@@ -224,7 +245,7 @@ function generate(name) {
     else if (outs.length === 1 && !outs[0].type.startsWith('tuple')) attr = `[Function("${item.name}", "${outs[0].type}")]`;
     else attr = `[Function("${item.name}", typeof(${stem}OutputDTO))]`;
     b(attr);
-    b(`internal sealed partial class ${stem}Function : FunctionMessage`);
+    b(`${access} sealed partial class ${stem}Function : FunctionMessage`);
     b('{');
     if (item.inputs.length > 0) b(paramLines(item.inputs, false).join('\n\n'));
     b('}');
@@ -232,7 +253,7 @@ function generate(name) {
       b('');
       b(`/// <summary>The outputs of <c>${escapeXml(signature(item))}</c>.</summary>`);
       b('[FunctionOutput]');
-      b(`internal sealed partial class ${stem}OutputDTO : IFunctionOutputDTO`);
+      b(`${access} sealed partial class ${stem}OutputDTO : IFunctionOutputDTO`);
       b('{');
       const names = propertyNames(outs, 'ReturnValue');
       b(outs.map((p, i) => {
@@ -249,7 +270,7 @@ function generate(name) {
     b('');
     b(`/// <summary>Event <c>${escapeXml(signature(item))}</c>.</summary>`);
     b(`[Event("${item.name}")]`);
-    b(`internal sealed partial class ${stem}EventDTO : IEventDTO`);
+    b(`${access} sealed partial class ${stem}EventDTO : IEventDTO`);
     b('{');
     if (item.inputs.length > 0) b(paramLines(item.inputs, true).join('\n\n'));
     b('}');
@@ -257,10 +278,10 @@ function generate(name) {
 
   // Custom errors.
   for (const { item, stem } of errors) {
-    b('');
+    if (body.length > 0) b('');
     b(`/// <summary>Custom error <c>${escapeXml(signature(item))}</c>.</summary>`);
     b(`[Error("${item.name}")]`);
-    b(`internal sealed partial class ${stem}Error`);
+    b(`${access} sealed partial class ${stem}Error`);
     b('{');
     if (item.inputs.length > 0) b(paramLines(item.inputs, false).join('\n\n'));
     b('}');
@@ -271,7 +292,7 @@ function generate(name) {
   for (const [sname, { components }] of [...structs.entries()].sort((x, y) => byName(x[0], y[0]))) {
     structBody.push('');
     structBody.push(`/// <summary>Solidity struct <c>${sname}</c>: <c>${escapeXml(components.map((c) => `${canonicalType(c)} ${c.name}`).join(', '))}</c>.</summary>`);
-    structBody.push(`internal sealed partial class ${sname}`);
+    structBody.push(`${access} sealed partial class ${sname}`);
     structBody.push('{');
     structBody.push(paramLines(components, false).join('\n\n'));
     structBody.push('}');
@@ -280,11 +301,13 @@ function generate(name) {
   // Selector and topic table.
   const table = [];
   table.push('');
-  table.push(`/// <summary>Selectors, event topics and custom errors of ${name}, from its ABI.</summary>`);
-  table.push(`internal static class ${name}Abi`);
+  table.push(errorsOnly
+    ? `/// <summary>${escapeXml(title)}: the errors matching ${errorFilter} in contracts/artifacts/${contract}.abi.json.</summary>`
+    : `/// <summary>Selectors, event topics and custom errors of ${name}, from its ABI.</summary>`);
+  table.push(`${access} static class ${name}Abi`);
   table.push('{');
   table.push('    /// <summary>Custom errors by 4-byte selector (lower-case hex with 0x): name and canonical signature.</summary>');
-  table.push('    internal static readonly IReadOnlyDictionary<string, (string Name, string Signature, Type ErrorType)> Errors =');
+  table.push(`    ${access} static readonly IReadOnlyDictionary<string, (string Name, string Signature, Type ErrorType)> Errors =`);
   table.push('        new Dictionary<string, (string Name, string Signature, Type ErrorType)>(StringComparer.Ordinal)');
   table.push('        {');
   for (const { item, stem } of errors) {
@@ -295,23 +318,27 @@ function generate(name) {
   for (const { item, stem } of functions) {
     table.push('');
     table.push(`    /// <summary>Selector of <c>${escapeXml(signature(item))}</c>.</summary>`);
-    table.push(`    internal const string ${stem}Selector = "${keccakId(signature(item)).slice(0, 10)}";`);
+    table.push(`    ${access} const string ${stem}Selector = "${keccakId(signature(item)).slice(0, 10)}";`);
   }
   for (const { item, stem } of events) {
     table.push('');
     table.push(`    /// <summary>Topic 0 of <c>${escapeXml(signature(item))}</c>.</summary>`);
-    table.push(`    internal const string ${stem}Topic = "${keccakId(signature(item))}";`);
+    table.push(`    ${access} const string ${stem}Topic = "${keccakId(signature(item))}";`);
   }
   table.push('}');
 
   w('// <auto-generated>');
-  w(`//   Generated by contracts/script/gen-bindings.mjs from contracts/artifacts/${name}.abi.json and ${name}.bin.`);
+  if (errorsOnly) {
+    w(`//   Generated by contracts/script/gen-bindings.mjs from the errors matching ${errorFilter} in contracts/artifacts/${contract}.abi.json.`);
+  } else {
+    w(`//   Generated by contracts/script/gen-bindings.mjs from contracts/artifacts/${contract}.abi.json and ${contract}.bin.`);
+  }
   w('//   Do not edit: rebuild the artifacts (contracts/script/build.sh), then run contracts/script/gen-bindings.sh.');
   w('// </auto-generated>');
   w('#nullable enable');
   w('using System.Numerics;');
   w('using Nethereum.ABI.FunctionEncoding.Attributes;');
-  w('using Nethereum.Contracts;');
+  if (!errorsOnly) w('using Nethereum.Contracts;');
   w('');
   w(`namespace ${ns};`);
   w('');
@@ -324,18 +351,18 @@ function generate(name) {
 // ---------------------------------------------------------------------------------------------
 
 let drift = 0;
-for (const name of CONTRACTS) {
+for (const target of TARGETS) {
   for (const ext of ['abi.json', 'bin']) {
-    if (!existsSync(join(artifactsDir, `${name}.${ext}`))) {
-      console.error(`missing artifact contracts/artifacts/${name}.${ext} (run contracts/script/build.sh)`);
+    if (!existsSync(join(artifactsDir, `${target.contract}.${ext}`))) {
+      console.error(`missing artifact contracts/artifacts/${target.contract}.${ext} (run contracts/script/build.sh)`);
       process.exit(2);
     }
   }
-  const text = generate(name);
-  const target = join(outDir, `${name}.gen.cs`);
-  const rel = `src/StateChannels.Ethereum/Bindings/${name}.gen.cs`;
+  const text = generate(target);
+  const rel = `${target.dir}/${target.name}.gen.cs`;
+  const file = join(repoRoot, rel);
   if (check) {
-    const current = existsSync(target) ? readFileSync(target, 'utf8') : null;
+    const current = existsSync(file) ? readFileSync(file, 'utf8') : null;
     if (current !== text) {
       drift++;
       console.error(current === null ? `missing: ${rel}` : `drift: ${rel} differs from a fresh generation`);
@@ -343,9 +370,27 @@ for (const name of CONTRACTS) {
       console.log(`ok: ${rel}`);
     }
   } else {
-    mkdirSync(outDir, { recursive: true });
-    writeFileSync(target, text);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text);
     console.log(`wrote ${rel}`);
+  }
+}
+
+// A .gen.cs in an output folder that no target generates (a binding moved or dropped) is stale.
+const expected = new Set(TARGETS.map((t) => `${t.dir}/${t.name}.gen.cs`));
+for (const dir of [...new Set(TARGETS.map((t) => t.dir))].sort(byName)) {
+  const abs = join(repoRoot, dir);
+  if (!existsSync(abs)) continue;
+  for (const f of readdirSync(abs).filter((x) => x.endsWith('.gen.cs')).sort(byName)) {
+    const rel = `${dir}/${f}`;
+    if (expected.has(rel)) continue;
+    if (check) {
+      drift++;
+      console.error(`stale: ${rel} is not generated by any target`);
+    } else {
+      rmSync(join(abs, f));
+      console.log(`removed ${rel}`);
+    }
   }
 }
 if (drift > 0) {

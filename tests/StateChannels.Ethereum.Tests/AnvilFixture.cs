@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Numerics;
 using Nethereum.Contracts;
 using Nethereum.RPC.Eth.DTOs;
-using StateChannels.Ethereum.Bindings.TestToken;
 using StateChannels.TestKit;
+using StateChannels.TestKit.Bindings.TestToken;
 
 namespace StateChannels.Ethereum.Tests;
 

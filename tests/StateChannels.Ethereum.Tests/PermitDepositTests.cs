@@ -1,8 +1,8 @@
 using System.Numerics;
 using Microsoft.Extensions.Logging;
 using Nethereum.Contracts;
-using StateChannels.Ethereum.Bindings.PermitToken;
-using RevertingPermitTokenDeployment = StateChannels.Ethereum.Bindings.RevertingPermitToken.RevertingPermitTokenDeployment;
+using StateChannels.TestKit.Bindings.PermitToken;
+using RevertingPermitTokenDeployment = StateChannels.TestKit.Bindings.RevertingPermitToken.RevertingPermitTokenDeployment;
 using StateChannels.Testing;
 using Xunit.Abstractions;
 using static StateChannels.Ethereum.Tests.Transactions.ChainProbe;

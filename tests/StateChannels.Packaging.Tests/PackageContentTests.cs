@@ -1,4 +1,6 @@
 using System.IO.Compression;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using StateChannels.TestKit;
@@ -113,6 +115,36 @@ public sealed partial class PackageContentTests(PackFixture pack) : IClassFixtur
         var produced = Directory.GetFiles(pack.Output, "*.nupkg").Select(Path.GetFileName).Order(StringComparer.Ordinal);
         var expected = pack.Ids.Select(id => $"{id}.{ExpectedVersion()}.nupkg").Order(StringComparer.Ordinal);
         Assert.Equal(expected, produced);
+    }
+
+    /// <summary>The contracts only the tests deploy (contracts/test/mocks); their bindings live in StateChannels.TestKit.</summary>
+    private static readonly string[] TestTokens = ["TestToken", "PermitToken", "RevertingPermitToken"];
+
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public void Dll_Types_NoTestTokenBindings(string id)
+    {
+        using var package = ZipFile.OpenRead(PackageFile(id, "nupkg"));
+        using var dll = new MemoryStream();
+        using (var entry = package.GetEntry($"lib/net10.0/{id}.dll")!.Open())
+        {
+            entry.CopyTo(dll);
+        }
+
+        dll.Position = 0;
+        using var pe = new PEReader(dll);
+        var metadata = pe.GetMetadataReader();
+        var types = metadata.TypeDefinitions
+            .Select(h => metadata.GetTypeDefinition(h))
+            .Select(t => $"{metadata.GetString(t.Namespace)}.{metadata.GetString(t.Name)}")
+            .ToList();
+        Assert.True(types.Count > 1, $"{id}.dll defines no type");
+
+        // Segment match: a namespace or type named after a test token, or a type whose name starts with one (TestTokenAbi).
+        var offending = types
+            .Where(name => name.Split('.').Any(part => TestTokens.Any(token => part.StartsWith(token, StringComparison.Ordinal))))
+            .ToList();
+        Assert.True(offending.Count == 0, $"{id}.dll ships {offending.Count} test-token types, e.g. {string.Join(", ", offending.Take(5))}");
     }
 
     [GeneratedRegex("^[0-9a-f]{40}$")]

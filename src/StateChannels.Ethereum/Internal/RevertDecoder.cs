@@ -6,14 +6,14 @@ using Nethereum.ABI.FunctionEncoding.Attributes;
 using Nethereum.Contracts;
 using Nethereum.Hex.HexConvertors.Extensions;
 using AdjudicatorBindings = StateChannels.Ethereum.Bindings.Adjudicator;
-using TokenBindings = StateChannels.Ethereum.Bindings.TestToken;
+using Erc20Bindings = StateChannels.Ethereum.Bindings.Erc20Errors;
 
 namespace StateChannels.Ethereum.Internal;
 
 /// <summary>
 /// Names a revert from its data: the Adjudicator's custom errors (from its ABI, through the
 /// generated bindings), OpenZeppelin's ERC-20 errors (IERC6093, which a token's revert inside
-/// <c>deposit</c> bubbles up), <c>Error(string)</c> and <c>Panic(uint256)</c>.
+/// <c>deposit</c> bubbles up; the generated errors-only <c>Erc20Errors</c> binding), <c>Error(string)</c> and <c>Panic(uint256)</c>.
 /// </summary>
 internal static class RevertDecoder
 {
@@ -31,7 +31,7 @@ internal static class RevertDecoder
         var data = revertData.ToLowerInvariant();
         var selector = data[..10];
         if (AdjudicatorBindings.AdjudicatorAbi.Errors.TryGetValue(selector, out var error)
-            || TokenBindings.TestTokenAbi.Errors.TryGetValue(selector, out error))
+            || Erc20Bindings.Erc20ErrorsAbi.Errors.TryGetValue(selector, out error))
         {
             return (error.Name, Render(error.Name, error.ErrorType, data));
         }

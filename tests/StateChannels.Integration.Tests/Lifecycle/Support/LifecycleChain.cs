@@ -1,15 +1,18 @@
 using System.Globalization;
 using System.Numerics;
 using System.Text.Json.Nodes;
+using Nethereum.Contracts;
+using Nethereum.Hex.HexConvertors.Extensions;
 using StateChannels.Ethereum;
 using StateChannels.TestKit;
+using StateChannels.TestKit.Bindings.TestToken;
 
 namespace StateChannels.Integration.Tests.Lifecycle.Support;
 
 /// <summary>
 /// One real anvil for the lifecycle tests, with the adjudicator and the TestToken deployed from the
 /// committed artifacts. Token calls go through anvil's unlocked dev account 0 (eth_sendTransaction)
-/// with hand-encoded calldata: the tests need no access to the SDK's internal bindings.
+/// with calldata from the TestToken's bindings in StateChannels.TestKit.
 /// </summary>
 public sealed class LifecycleChain : IAsyncLifetime
 {
@@ -40,8 +43,7 @@ public sealed class LifecycleChain : IAsyncLifetime
         using var deployer = PrivateKey.Parse(Node.PrivateKeys[0]);
         Deployer = deployer.Address;
         Adjudicator = await EthereumAdjudicator.DeployAsync(Node.RpcUrl, deployer, FastOptions());
-        var bin = (await File.ReadAllTextAsync(Path.Combine(RepoPaths.Contracts, "artifacts", "TestToken.bin"))).Trim();
-        var receipt = await SendFromDeployerAsync(to: null, "0x" + bin);
+        var receipt = await SendFromDeployerAsync(to: null, TestTokenDeployment.Bytecode);
         Token = EthAddress.Parse((string)receipt["contractAddress"]!);
         RecordStorageContext();
     }
@@ -97,8 +99,8 @@ public sealed class LifecycleChain : IAsyncLifetime
 
     public async Task<BigInteger> TokenBalanceAsync(EthAddress owner, ulong? block = null)
     {
-        // balanceOf(address) = 0x70a08231
-        var call = new JsonObject { ["to"] = Token.ToString(), ["data"] = "0x70a08231" + Word(owner) };
+        var data = new BalanceOfFunction { Account = owner.ToString() }.GetCallData().ToHex(prefix: true);
+        var call = new JsonObject { ["to"] = Token.ToString(), ["data"] = data };
         var hex = (string)(await Node.RpcAsync("eth_call", call, BlockTag(block)))!;
         return ParseQuantity(hex);
     }
@@ -106,8 +108,7 @@ public sealed class LifecycleChain : IAsyncLifetime
     /// <summary>Mints test tokens to <paramref name="to"/> (sent by the deployer: costs <paramref name="to"/> no gas).</summary>
     public async Task MintAsync(EthAddress to, BigInteger amount)
     {
-        // mint(address,uint256) = 0x40c10f19
-        await SendFromDeployerAsync(Token, "0x40c10f19" + Word(to) + Word(amount));
+        await SendFromDeployerAsync(Token, new MintFunction { To = to.ToString(), Amount = amount }.GetCallData().ToHex(prefix: true));
     }
 
     /// <summary>Moves the chain clock past <paramref name="by"/> and mines a block.</summary>
