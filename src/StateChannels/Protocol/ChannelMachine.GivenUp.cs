@@ -6,8 +6,8 @@ namespace StateChannels.Protocol;
 /// at the same version (nothing is assumed at the deadline: the peer may as well never have seen it,
 /// and both sides must keep agreeing on the next version). A late Accept that verifies against one
 /// of them is the peer's proof that it signed there: a payment's is recorded and abandoned, as when
-/// its reestablish shows it; a close's is completed when nothing has changed since, because a peer
-/// that signed a final state takes nothing but that close any more (TransitionRules).
+/// its reestablish shows it; a close's is completed (<see cref="TryCompleteFinalAsync"/>, which the
+/// reestablish uses too), because a peer that signed a final state takes nothing else any more.
 /// </content>
 internal sealed partial class ChannelMachine
 {
@@ -47,12 +47,8 @@ internal sealed partial class ChannelMachine
             AbandonInflight();
         }
 
-        if (given.State.IsFinal && CanStillComplete(given))
+        if (await TryCompleteFinalAsync(given.State, given.Digest, accept.Signature).ConfigureAwait(false))
         {
-            // The close we asked for (its caller was told it timed out): the only way on for both.
-            var close = new Proposal(given.State, given.Digest, [], null) { BaseVersion = given.BaseVersion };
-            await CompleteProposalAsync(close, accept.Signature).ConfigureAwait(false);
-            OnFinalAdopted(_record.Latest!);
             return true;
         }
 
@@ -66,23 +62,39 @@ internal sealed partial class ChannelMachine
         return true;
     }
 
-    /// <summary>Whether <paramref name="given"/> is still built on our latest state and sign-once lets us sign it.</summary>
-    private bool CanStillComplete(GivenUp given)
+    /// <summary>
+    /// Completes a final state the peer signed (a close of ours, given up at its deadline or lost to a
+    /// restart, presented by its late Accept or its reestablish) when it keeps the balances of our
+    /// latest state, lies above it and sign-once lets us sign it. A peer that signed a final state
+    /// takes nothing but that close any more (TransitionRules), so it is the only way on for both; it
+    /// closes at the balances we count, as a force close by the peer would, only sooner. Our proposal
+    /// in flight goes back to the queue and, with everything queued, fails (the channel is closing).
+    /// False when it does not apply.
+    /// </summary>
+    private async Task<bool> TryCompleteFinalAsync(ChannelState state, Hash32 digest, Signature theirs)
     {
-        if ((Latest?.Version ?? 0) != given.BaseVersion || _record.LastSigned?.State.Version > given.State.Version)
+        if (!state.IsFinal || Latest is not { } latest || state.Version <= latest.Version
+            || state.Balance0 != latest.Balance0 || state.Balance1 != latest.Balance1
+            || _record.LastSigned?.State.Version > state.Version)
         {
             return false;
         }
 
         try
         {
-            CheckSignOnce(given.State, given.Digest);
-            return true;
+            CheckSignOnce(state, digest);
         }
         catch (StateChannelException)
         {
             return false;
         }
+
+        _givenUp?.RemoveAll(g => g.State.Version <= state.Version);
+        AbandonInflight();
+        var close = new Proposal(state, digest, [], null) { BaseVersion = latest.Version };
+        await CompleteProposalAsync(close, theirs).ConfigureAwait(false);
+        OnFinalAdopted(_record.Latest!);
+        return true;
     }
 
     /// <summary>A proposal given up at its deadline.</summary>

@@ -189,8 +189,13 @@ internal sealed partial class ChannelMachine
             {
                 await CompleteProposalAsync(p, pendingSig).ConfigureAwait(false);
             }
+            else if (await TryCompleteFinalAsync(pending, digest, pendingSig).ConfigureAwait(false))
+            {
+                // A close of ours the peer signed (given up at its deadline, or lost to a restart): done.
+            }
             else
             {
+                _givenUp?.RemoveAll(g => g.State.Version <= pending.Version);
                 // The peer signed a state we will never complete (we lost or dropped the proposal):
                 // tell it so it may propose again, and propose above it ourselves.
                 // Durably: after a restart we must still propose above it, and still know it as ours

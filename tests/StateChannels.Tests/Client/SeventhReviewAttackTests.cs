@@ -162,27 +162,7 @@ public sealed class SeventhReviewAttackTests
         var pay = peer.Bob.PayAsync(5);
         Assert.Equal(2UL, (await peer.ReceiveAsync<ProposeUpdate>()).State.Version);
 
-        var dropped = false;
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(24); // six update timeouts
-        while (DateTime.UtcNow < until && !dropped && !pay.IsCompleted)
-        {
-            await peer.SendAsync(new Reestablish(peer.Id, latest, null, null));
-            using var window = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-            try
-            {
-                while (true)
-                {
-                    if (await peer.Wire.ReceiveAsync(window.Token) is null)
-                    {
-                        dropped = true;
-                        break;
-                    }
-                }
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
+        var dropped = await StallProbe.RepeatUntilHungUpAsync(peer.Wire, pay, TimeSpan.FromSeconds(24), () => peer.SendAsync(new Reestablish(peer.Id, latest, null, null))); // six update timeouts
 
         Assert.True(
             dropped || pay.IsCompleted,
@@ -205,27 +185,7 @@ public sealed class SeventhReviewAttackTests
         Assert.Equal(2UL, (await peer.ReceiveAsync<AcceptUpdate>()).Version);
         var pay = peer.Bob.PayAsync(5); // queued behind the Confirm wait
 
-        var dropped = false;
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(24); // six update timeouts
-        while (DateTime.UtcNow < until && !dropped && !pay.IsCompleted)
-        {
-            await peer.SendAsync(new ProposeUpdate(v2, 1));
-            using var window = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-            try
-            {
-                while (true)
-                {
-                    if (await peer.Wire.ReceiveAsync(window.Token) is null)
-                    {
-                        dropped = true;
-                        break;
-                    }
-                }
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
+        var dropped = await StallProbe.RepeatUntilHungUpAsync(peer.Wire, pay, TimeSpan.FromSeconds(24), () => peer.SendAsync(new ProposeUpdate(v2, 1))); // six update timeouts
 
         Assert.True(dropped || pay.IsCompleted, "for 24 s (six update timeouts) Mallory re-sent the proposal Bob signed each second and never confirmed it: she was never dropped");
     }

@@ -72,28 +72,23 @@ public sealed class TwelfthReviewAttackTests : IAsyncLifetime
 
         Assert.Equal(ErrorCode.Timeout, Assert.IsType<StateChannelException>(await FailureOfAsync(close)).Code);
 
-        // Alice's reestablish on this connection (its first): no newer full state, F pending with her signature.
-        await peer.SendAsync(new Reestablish(peer.Id, null, final.State, finalSig));
-        var abandoned = await peer.ReceiveAsync<RejectUpdate>();
-        Assert.Equal(ErrorCode.ProposalAbandoned, abandoned.Code);
-        Assert.Equal(2UL, abandoned.Version);
-
-        // Bob pays; Q goes out above the version Alice signed, still on base v1.
+        // (On the reviewed code Alice's reestablish with F pending was answered ProposalAbandoned and a
+        // payment then went out at v3; the fix completes F from that reestablish instead, so the
+        // payment in flight is reached here without it.) Bob pays; Q goes out at v2, on base v1.
         var pay = peer.Bob.PayAsync(5);
         var q = await peer.ReceiveAsync<ProposeUpdate>();
-        Assert.Equal(3UL, q.State.Version);
         Assert.False(q.State.IsFinal);
 
-        // Now the "late" Accept of F.
+        // Now the late Accept of F: it completes the close, and Q's payment must end, not vanish.
         await peer.SendAsync(new AcceptUpdate(peer.Id, 2, finalSig));
-
-        // Q's payment must end, one way or another, by its deadline (PaymentTimeout 4 s); allow 12 s.
         var ended = await Task.WhenAny(pay, Task.Delay(TimeSpan.FromSeconds(12))) == pay;
         Assert.True(
             ended,
-            $"Bob's PayAsync(5), proposed as v3, never ended: the late Accept of the given-up close (v2) completed it "
+            $"Bob's PayAsync(5), proposed as v{q.State.Version}, never ended: the late Accept of the given-up close (v2) completed it "
             + $"(Bob's latest: v{peer.Bob.Latest?.State.Version}, final {peer.Bob.Latest?.State.IsFinal}, phase {peer.Bob.Phase}) "
             + "and dropped the payment in flight without failing or requeuing it");
+        Assert.Equal(ErrorCode.WrongPhase, Assert.IsType<StateChannelException>(await FailureOfAsync(pay)).Code);
+        Assert.True(peer.Bob.Latest!.State.IsFinal);
     }
 
     /// <summary>

@@ -38,4 +38,32 @@ internal static class StallProbe
             return false;
         }
     }
+
+    /// <summary>
+    /// Sends with <paramref name="send"/> once a second until Bob hangs up, <paramref name="pay"/>
+    /// ends or <paramref name="total"/> has passed; true if Bob hung up (a send onto a link he has
+    /// already dropped counts as that too).
+    /// </summary>
+    public static async Task<bool> RepeatUntilHungUpAsync(InMemoryConnection wire, Task pay, TimeSpan total, Func<Task> send)
+    {
+        var until = DateTime.UtcNow + total;
+        while (DateTime.UtcNow < until && !pay.IsCompleted)
+        {
+            try
+            {
+                await send();
+            }
+            catch (StateChannelException)
+            {
+                return true; // the link is down: Bob dropped it
+            }
+
+            if (await HungUpWithinAsync(wire, TimeSpan.FromSeconds(1)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }
