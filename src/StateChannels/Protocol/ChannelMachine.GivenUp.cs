@@ -41,15 +41,15 @@ internal sealed partial class ChannelMachine
             return false;
         }
 
+        if (await TryCompleteFinalAsync(given.State, given.Digest, accept.Signature).ConfigureAwait(false))
+        {
+            return true;
+        }
+
         _givenUp!.RemoveAll(g => g.State.Version <= given.State.Version);
         if (_inflight is { } p && p.State.Version <= given.State.Version)
         {
             AbandonInflight();
-        }
-
-        if (await TryCompleteFinalAsync(given.State, given.Digest, accept.Signature).ConfigureAwait(false))
-        {
-            return true;
         }
 
         if (given.State.Version > _record.PeerSignedVersion)
