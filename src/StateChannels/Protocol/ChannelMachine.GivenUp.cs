@@ -64,8 +64,9 @@ internal sealed partial class ChannelMachine
 
     /// <summary>
     /// Completes a final state the peer signed (a close of ours, given up at its deadline or lost to a
-    /// restart, presented by its late Accept or its reestablish) when it keeps the balances of our
-    /// latest state, lies above it and sign-once lets us sign it. A peer that signed a final state
+    /// restart, presented by its late Accept or its reestablish) when the responder's rule would let us
+    /// sign it (it keeps the balances of our latest state, which is not final, and lies above it), our
+    /// copy is not known to be behind, and sign-once lets us sign it. A peer that signed a final state
     /// takes nothing but that close any more (TransitionRules), so it is the only way on for both; it
     /// closes at the balances we count, as a force close by the peer would, only sooner. Our proposal
     /// in flight goes back to the queue and, with everything queued, fails (the channel is closing).
@@ -73,15 +74,17 @@ internal sealed partial class ChannelMachine
     /// </summary>
     private async Task<bool> TryCompleteFinalAsync(ChannelState state, Hash32 digest, Signature theirs)
     {
-        if (!state.IsFinal || Latest is not { } latest || state.Version <= latest.Version
-            || state.Balance0 != latest.Balance0 || state.Balance1 != latest.Balance1
+        if (!state.IsFinal || _record.FallenBehind || Latest is not { } latest || state.Version <= latest.Version
             || _record.LastSigned?.State.Version > state.Version)
         {
-            return false;
+            return false; // a copy known to be behind signs nothing of the peer's (RestoredSigningTests)
         }
 
         try
         {
+            // The responder's rule for a final state (not after a final, the balances kept, only the
+            // same close above a final we signed), at the version presented; then sign-once.
+            TransitionRules.EnsureValidTransition(Id, Params, latest, state, state.Version, Me, _record.LastSigned?.State);
             CheckSignOnce(state, digest);
         }
         catch (StateChannelException)
