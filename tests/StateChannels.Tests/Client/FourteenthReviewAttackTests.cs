@@ -31,10 +31,10 @@ public sealed class FourteenthReviewAttackTests
     /// Before the restore Bob had signed version 2 (Alice paid him 10 more: 80/120). Bob asks for a
     /// cooperative close (Channel.CloseAsync). Mallory (Alice) reconnects and sends a reestablish with
     /// no latest state: nothing syncs Bob, FallenBehind stays set, but HandleReestablishAsync marks the
-    /// channel synced (Sync.cs:218) and calls StartNextAsync. PayAsync refuses a fallen-behind copy
+    /// channel synced (Sync.cs:214) and calls StartNextAsync. PayAsync refuses a fallen-behind copy
     /// (Proposer.cs:21), the responder refuses to sign (Responder.cs:50), TryCompleteFinalAsync refuses
     /// (GivenUp.cs:77), ForceCloseAsync refuses (Chain.cs:76), but SignFinalAsync (Proposer.cs:59) and
-    /// StartNextAsync (Proposer.cs:107) never look at FallenBehind: Bob proposes a final state at
+    /// StartNextAsync (Proposer.cs:98) never look at FallenBehind: Bob proposes a final state at
     /// NextVersion computed from the stale record (version 2, balances of version 1: 90/110). Mallory
     /// accepts; CompleteProposalAsync signs it (SignOnce checks the stale LastSigned only) and
     /// confirms, and Bob's own CloseAsync submits it on chain.
