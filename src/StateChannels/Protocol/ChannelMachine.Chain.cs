@@ -73,10 +73,7 @@ internal sealed partial class ChannelMachine
     {
         var latest = await LockedAsync(() =>
         {
-            if (_record.FallenBehind)
-            {
-                throw new StateChannelException(ErrorCode.FallenBehind, $"channel {Id}: our copy is behind; sync from the peer before disputing");
-            }
+            EnsureNotBehind();
 
             var full = _record.Latest ?? throw new StateChannelException(ErrorCode.WrongPhase, $"channel {Id} has no signed state");
             AbandonInflight();
@@ -129,6 +126,19 @@ internal sealed partial class ChannelMachine
     /// <summary>Withdraws credited payouts of this channel's asset.</summary>
     public async Task WithdrawAsync(CancellationToken cancellationToken) =>
         await _engine.Adjudicator.WithdrawAsync(Params.Asset, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// A copy known to be behind (a restored backup, a record that failed verification) proposes,
+    /// closes and disputes nothing until the peer's reestablish syncs it: what it lost may hold our
+    /// signature at the very version it would use.
+    /// </summary>
+    private void EnsureNotBehind()
+    {
+        if (_record.FallenBehind)
+        {
+            throw new StateChannelException(ErrorCode.FallenBehind, $"channel {Id}: our copy is behind; it syncs from the peer first");
+        }
+    }
 
     private void CountMove(ChannelPhase to)
     {

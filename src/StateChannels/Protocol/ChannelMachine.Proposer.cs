@@ -18,10 +18,7 @@ internal sealed partial class ChannelMachine
         await LockedAsync(async () =>
         {
             ChannelPhases.Ensure(Id, _record.Phase, ChannelPhase.Active);
-            if (_record.FallenBehind)
-            {
-                throw new StateChannelException(ErrorCode.FallenBehind, $"channel {Id} is syncing from the peer");
-            }
+            EnsureNotBehind();
 
             if (_pendingClose is not null || _record.Latest?.State.IsFinal == true || _record.LastSigned?.State.IsFinal == true)
             {
@@ -66,6 +63,7 @@ internal sealed partial class ChannelMachine
             }
 
             ChannelPhases.Ensure(Id, _record.Phase, ChannelPhase.Active, ChannelPhase.Closing);
+            EnsureNotBehind(); // its final state would be built on our stale copy, at a version we may have signed
             if (_pendingClose is null)
             {
                 _pendingClose = new TaskCompletionSource<SignedState>(TaskCreationOptions.RunContinuationsAsynchronously);
