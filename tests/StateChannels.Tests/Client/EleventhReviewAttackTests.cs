@@ -29,19 +29,6 @@ public sealed class EleventhReviewAttackTests : IAsyncLifetime
         }
     }
 
-    private static async Task<Exception?> FailureOfAsync(Task task)
-    {
-        try
-        {
-            await task.WaitAsync(Limit);
-            return null;
-        }
-        catch (Exception e)
-        {
-            return e;
-        }
-    }
-
     /// <summary>
     /// Bob (real engine) pays twice, with deadlines one second apart, while the honest but slow
     /// Alice (raw) has signed his first proposal A (v2) and her Accept is still on the wire. At A's
@@ -59,13 +46,13 @@ public sealed class EleventhReviewAttackTests : IAsyncLifetime
         await Task.Delay(TimeSpan.FromSeconds(1));
         var pay2 = peer.Bob.PayAsync(3); // queued behind A; its deadline one second after A's
 
-        Assert.Equal(ErrorCode.Timeout, Assert.IsType<StateChannelException>(await FailureOfAsync(pay1)).Code);
+        Assert.Equal(ErrorCode.Timeout, Assert.IsType<StateChannelException>(await StallProbe.FailureOfAsync(pay1)).Code);
         var proposalB = await peer.ReceiveAsync<ProposeUpdate>(); // what is left, at v2 again
         Assert.Equal(2UL, proposalB.State.Version);
         Assert.NotEqual(proposalA.State, proposalB.State);
 
         // B's deadline passes as well, before Alice's Accept of A has reached Bob.
-        Assert.Equal(ErrorCode.Timeout, Assert.IsType<StateChannelException>(await FailureOfAsync(pay2)).Code);
+        Assert.Equal(ErrorCode.Timeout, Assert.IsType<StateChannelException>(await StallProbe.FailureOfAsync(pay2)).Code);
         return (proposalA, acceptA, proposalB);
     }
 
@@ -151,7 +138,7 @@ public sealed class EleventhReviewAttackTests : IAsyncLifetime
             await peer.SendAsync(new AcceptUpdate(peer.Id, proposal.State.Version, peer.Sign(proposal.State)));
         }
 
-        var error = await FailureOfAsync(pay3);
+        var error = await StallProbe.FailureOfAsync(pay3);
         Assert.True(
             error is null,
             $"after two deadlines, Bob ignored the honest late Accept of A (v2) and proposed his next payment at v{proposal.State.Version}, "
@@ -185,11 +172,11 @@ public sealed class EleventhReviewAttackTests : IAsyncLifetime
         var a = await alice.Client.OpenChannelAsync(bob.Address, 1_000, 1_000).WaitAsync(Limit);
         await a.PayAsync(10).WaitAsync(Limit);
         var b = bob.Client.GetChannel(a.Id);
-        await WaitUntilAsync(() => b.Latest?.State.Version == 1);
+        await RawPeer.WaitUntilAsync(() => b.Latest?.State.Version == 1);
 
         // Bob's Accept of Alice's final state is slow on the wire (held; nothing else is sent meanwhile).
         link.Faults.DelayNext(f => f.From == bob.Address && f.Payload.Span[1] == (byte)MessageType.Accept);
-        var close = await FailureOfAsync(a.CloseAsync());
+        var close = await StallProbe.FailureOfAsync(a.CloseAsync());
         Assert.Equal(ErrorCode.Timeout, Assert.IsType<StateChannelException>(close).Code);
         Assert.True((await bob.Store.GetChannelAsync(a.Id))!.LastSigned!.State.IsFinal, "Bob signed the final state");
 
@@ -198,14 +185,14 @@ public sealed class EleventhReviewAttackTests : IAsyncLifetime
         // peer that signed a final state takes nothing but that close, so Alice completes the close she
         // asked for (still built on her latest, nothing signed since): both hold the final state.
         link.ReleaseDelayed();
-        await WaitUntilAsync(() => a.Latest?.State.IsFinal == true && b.Latest?.State.IsFinal == true);
+        await RawPeer.WaitUntilAsync(() => a.Latest?.State.IsFinal == true && b.Latest?.State.IsFinal == true);
         Assert.Equal(a.Latest!.State, b.Latest!.State);
         Assert.Contains(a.Phase, new[] { ChannelPhase.Closing, ChannelPhase.Closed });
         Assert.Contains(b.Phase, new[] { ChannelPhase.Closing, ChannelPhase.Closed });
 
         // Nothing hangs or is refused as if the channel were open: payments fail at once, typed.
-        var alicePays = await FailureOfAsync(a.PayAsync(5));
-        var bobPays = await FailureOfAsync(b.PayAsync(3));
+        var alicePays = await StallProbe.FailureOfAsync(a.PayAsync(5));
+        var bobPays = await StallProbe.FailureOfAsync(b.PayAsync(3));
         Assert.Equal(ErrorCode.WrongPhase, Assert.IsType<StateChannelException>(alicePays).Code);
         Assert.Equal(ErrorCode.WrongPhase, Assert.IsType<StateChannelException>(bobPays).Code);
     }
@@ -217,13 +204,4 @@ public sealed class EleventhReviewAttackTests : IAsyncLifetime
         return party;
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var until = DateTime.UtcNow + Limit;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < until, "condition not reached in time");
-            await Task.Delay(5);
-        }
-    }
 }

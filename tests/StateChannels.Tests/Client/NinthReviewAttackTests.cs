@@ -12,19 +12,6 @@ namespace StateChannels.Tests.Client;
 /// </summary>
 public sealed class NinthReviewAttackTests
 {
-    private static async Task<Exception?> FailureOfAsync(Task task)
-    {
-        try
-        {
-            await task.WaitAsync(RawPeer.Limit);
-            return null;
-        }
-        catch (Exception e)
-        {
-            return e;
-        }
-    }
-
     /// <summary>
     /// Honest peer dropped as a cheat (low/medium). The payment deadline abandons our unanswered
     /// proposal (FailExpiredPaymentsAsync, ChannelMachine.Waits.cs: AbandonInflight) and at once
@@ -56,7 +43,7 @@ public sealed class NinthReviewAttackTests
         // Alice (honest, slow) signs A; her Accept is delayed on the wire past A's deadline.
         var acceptA = new AcceptUpdate(peer.Id, 2, peer.Sign(proposalA.State));
 
-        var failure = await FailureOfAsync(pay1);
+        var failure = await StallProbe.FailureOfAsync(pay1);
         Assert.Equal(ErrorCode.Timeout, Assert.IsType<StateChannelException>(failure).Code);
 
         // Bob re-proposes the remaining payment (on the reviewed code at v2, a different state; fixed:
@@ -99,7 +86,7 @@ public sealed class NinthReviewAttackTests
         Assert.Equal(2UL, proposalA.State.Version);
         var acceptA = new AcceptUpdate(peer.Id, 2, peer.Sign(proposalA.State)); // signed, delayed on the wire
 
-        var failure = await FailureOfAsync(pay1);
+        var failure = await StallProbe.FailureOfAsync(pay1);
         Assert.Equal(ErrorCode.Timeout, Assert.IsType<StateChannelException>(failure).Code);
         await peer.SendAsync(acceptA); // arrives just after the deadline
         await Task.Delay(TimeSpan.FromMilliseconds(300));
@@ -122,7 +109,7 @@ public sealed class NinthReviewAttackTests
             await peer.SendAsync(new AcceptUpdate(peer.Id, proposal.State.Version, peer.Sign(proposal.State)));
         }
 
-        var error = await FailureOfAsync(pay2);
+        var error = await StallProbe.FailureOfAsync(pay2);
         Assert.True(
             error is null,
             $"Bob's next payment after the ignored late Accept of v2 was proposed at v{proposal.State.Version} (latest v{latest.Version}), a version the honest peer already signed another state at: it failed with {error?.Message}");

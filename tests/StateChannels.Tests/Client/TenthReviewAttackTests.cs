@@ -36,29 +36,6 @@ public sealed class TenthReviewAttackTests : IAsyncLifetime
         return party;
     }
 
-    private static async Task<Exception?> FailureOfAsync(Task task)
-    {
-        try
-        {
-            await task.WaitAsync(Limit);
-            return null;
-        }
-        catch (Exception e)
-        {
-            return e;
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var until = DateTime.UtcNow + Limit;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < until, "condition not reached in time");
-            await Task.Delay(5);
-        }
-    }
-
     /// <summary>Alice opens a channel with Bob (1 000 each) and pays him 10 at version 1.</summary>
     private async Task<(Party Alice, Party Bob, InMemoryTransport Link, Channel A, Channel B)> OpenAsync(StateChannelClientOptions options)
     {
@@ -68,7 +45,7 @@ public sealed class TenthReviewAttackTests : IAsyncLifetime
         var a = await alice.Client.OpenChannelAsync(bob.Address, 1_000, 1_000).WaitAsync(Limit);
         await a.PayAsync(10).WaitAsync(Limit);
         var b = bob.Client.GetChannel(a.Id);
-        await WaitUntilAsync(() => b.Latest?.State.Version == 1);
+        await RawPeer.WaitUntilAsync(() => b.Latest?.State.Version == 1);
         return (alice, bob, link, a, b);
     }
 
@@ -96,16 +73,16 @@ public sealed class TenthReviewAttackTests : IAsyncLifetime
         // Alice's next proposal (v2) is lost: Bob never sees it.
         link.Faults.DropNext(Is(MessageType.Propose));
         var lost = a.PayAsync(5);
-        Assert.Equal(ErrorCode.Timeout, Assert.IsType<StateChannelException>(await FailureOfAsync(lost)).Code);
+        Assert.Equal(ErrorCode.Timeout, Assert.IsType<StateChannelException>(await StallProbe.FailureOfAsync(lost)).Code);
 
         // The network is fine again. Alice pays again; Bob pays Alice.
-        var aliceAgain = await FailureOfAsync(a.PayAsync(4));
-        var bobPays = await FailureOfAsync(b.PayAsync(3));
+        var aliceAgain = await StallProbe.FailureOfAsync(a.PayAsync(4));
+        var bobPays = await StallProbe.FailureOfAsync(b.PayAsync(3));
 
         // A reconnect (both reestablish) does not help either.
         Party.Reconnect(link, alice, bob);
         await Task.Delay(TimeSpan.FromMilliseconds(300));
-        var aliceAfterReconnect = await FailureOfAsync(a.PayAsync(2));
+        var aliceAfterReconnect = await StallProbe.FailureOfAsync(a.PayAsync(2));
 
         Assert.True(
             aliceAgain is null && bobPays is null && aliceAfterReconnect is null,
@@ -134,16 +111,16 @@ public sealed class TenthReviewAttackTests : IAsyncLifetime
         // Bob goes offline just as Alice pays: her proposal never reaches him.
         link.Faults.DropNext(Is(MessageType.Propose));
         var pay = a.PayAsync(5);
-        await WaitUntilAsync(() => link.Faults.Applied.Count > 0);
+        await RawPeer.WaitUntilAsync(() => link.Faults.Applied.Count > 0);
         link.Disconnect();
-        Assert.Equal(ErrorCode.Timeout, Assert.IsType<StateChannelException>(await FailureOfAsync(pay)).Code);
+        Assert.Equal(ErrorCode.Timeout, Assert.IsType<StateChannelException>(await StallProbe.FailureOfAsync(pay)).Code);
 
         // Bob is back; both sides reestablish.
         Party.Reconnect(link, alice, bob);
         await Task.Delay(TimeSpan.FromMilliseconds(300));
 
-        var bobCloses = await FailureOfAsync(b.CloseAsync());
-        var aliceCloses = bobCloses is null ? null : await FailureOfAsync(a.CloseAsync());
+        var bobCloses = await StallProbe.FailureOfAsync(b.CloseAsync());
+        var aliceCloses = bobCloses is null ? null : await StallProbe.FailureOfAsync(a.CloseAsync());
         Assert.True(
             bobCloses is null || aliceCloses is null,
             $"after an outage longer than PaymentTimeout during Alice's payment, neither honest side can close cooperatively: "
@@ -166,7 +143,7 @@ public sealed class TenthReviewAttackTests : IAsyncLifetime
         var id = a.Id;
 
         link.Faults.DropNext(Is(MessageType.Propose));
-        Assert.Equal(ErrorCode.Timeout, Assert.IsType<StateChannelException>(await FailureOfAsync(a.PayAsync(5))).Code);
+        Assert.Equal(ErrorCode.Timeout, Assert.IsType<StateChannelException>(await StallProbe.FailureOfAsync(a.PayAsync(5))).Code);
 
         // Both processes restart on their stores (same keys) and reconnect.
         await alice.DisconnectAllAsync();
@@ -179,7 +156,7 @@ public sealed class TenthReviewAttackTests : IAsyncLifetime
         var a2 = alice2.Client.GetChannel(id);
         await Task.Delay(TimeSpan.FromMilliseconds(300));
 
-        var again = await FailureOfAsync(a2.PayAsync(4));
+        var again = await StallProbe.FailureOfAsync(a2.PayAsync(4));
         Assert.True(again is null, $"after both clients restarted and reconnected, Alice's payment is still refused by honest Bob: {again?.Message}");
     }
 

@@ -26,19 +26,6 @@ public sealed class TwelfthReviewAttackTests : IAsyncLifetime
         }
     }
 
-    private static async Task<Exception?> FailureOfAsync(Task task)
-    {
-        try
-        {
-            await task.WaitAsync(Limit);
-            return null;
-        }
-        catch (Exception e)
-        {
-            return e;
-        }
-    }
-
     /// <summary>
     /// A payment stalled forever (MEDIUM, availability: PayAsync never returns, no deadline ever
     /// fails it; no funds lost). Bob (real engine) calls CloseAsync; Alice (raw, malicious) signs
@@ -70,7 +57,7 @@ public sealed class TwelfthReviewAttackTests : IAsyncLifetime
         Assert.Equal(2UL, final.State.Version);
         var finalSig = peer.Sign(final.State); // Alice signs F, and holds her Accept back
 
-        Assert.Equal(ErrorCode.Timeout, Assert.IsType<StateChannelException>(await FailureOfAsync(close)).Code);
+        Assert.Equal(ErrorCode.Timeout, Assert.IsType<StateChannelException>(await StallProbe.FailureOfAsync(close)).Code);
 
         // (On the reviewed code Alice's reestablish with F pending was answered ProposalAbandoned and a
         // payment then went out at v3; the fix completes F from that reestablish instead, so the
@@ -87,7 +74,7 @@ public sealed class TwelfthReviewAttackTests : IAsyncLifetime
             $"Bob's PayAsync(5), proposed as v{q.State.Version}, never ended: the late Accept of the given-up close (v2) completed it "
             + $"(Bob's latest: v{peer.Bob.Latest?.State.Version}, final {peer.Bob.Latest?.State.IsFinal}, phase {peer.Bob.Phase}) "
             + "and dropped the payment in flight without failing or requeuing it");
-        Assert.Equal(ErrorCode.WrongPhase, Assert.IsType<StateChannelException>(await FailureOfAsync(pay)).Code);
+        Assert.Equal(ErrorCode.WrongPhase, Assert.IsType<StateChannelException>(await StallProbe.FailureOfAsync(pay)).Code);
         Assert.True(peer.Bob.Latest!.State.IsFinal);
     }
 
@@ -115,11 +102,11 @@ public sealed class TwelfthReviewAttackTests : IAsyncLifetime
         var a = await alice.Client.OpenChannelAsync(bob.Address, 1_000, 1_000).WaitAsync(Limit);
         await a.PayAsync(10).WaitAsync(Limit);
         var b = bob.Client.GetChannel(a.Id);
-        await WaitUntilAsync(() => b.Latest?.State.Version == 1);
+        await RawPeer.WaitUntilAsync(() => b.Latest?.State.Version == 1);
 
         // Bob's Accept of Alice's final state never leaves: the link goes down instead.
         link.Faults.DisconnectBeforeNext(f => f.From == bob.Address && f.Payload.Span[1] == (byte)MessageType.Accept);
-        var close = await FailureOfAsync(a.CloseAsync());
+        var close = await StallProbe.FailureOfAsync(a.CloseAsync());
         Assert.Equal(ErrorCode.Timeout, Assert.IsType<StateChannelException>(close).Code);
         Assert.True((await bob.Store.GetChannelAsync(a.Id))!.LastSigned!.State.IsFinal, "Bob signed the final state");
 
@@ -135,8 +122,8 @@ public sealed class TwelfthReviewAttackTests : IAsyncLifetime
         string detail = string.Empty;
         if (!converged)
         {
-            var alicePays = await FailureOfAsync(a.PayAsync(5));
-            var bobPays = await FailureOfAsync(b.PayAsync(3));
+            var alicePays = await StallProbe.FailureOfAsync(a.PayAsync(5));
+            var bobPays = await StallProbe.FailureOfAsync(b.PayAsync(3));
             detail = $" Alice (phase {a.Phase}, latest v{a.Latest?.State.Version}) pays: {alicePays?.Message ?? "ok"};"
                 + $" Bob (phase {b.Phase}, latest v{b.Latest?.State.Version}, signed final v2) pays: {bobPays?.Message ?? "ok"}";
         }
@@ -153,13 +140,4 @@ public sealed class TwelfthReviewAttackTests : IAsyncLifetime
         return party;
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var until = DateTime.UtcNow + Limit;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < until, "condition not reached in time");
-            await Task.Delay(5);
-        }
-    }
 }

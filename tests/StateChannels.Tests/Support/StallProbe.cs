@@ -66,4 +66,18 @@ internal static class StallProbe
 
         return false;
     }
+
+    /// <summary>The exception <paramref name="task"/> ends with (within <see cref="RawPeer.Limit"/>), or null if it succeeds.</summary>
+    public static async Task<Exception?> FailureOfAsync(Task task)
+    {
+        try
+        {
+            await task.WaitAsync(RawPeer.Limit);
+            return null;
+        }
+        catch (Exception e)
+        {
+            return e;
+        }
+    }
 }
