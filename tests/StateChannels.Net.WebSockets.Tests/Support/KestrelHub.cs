@@ -12,7 +12,7 @@ namespace StateChannels.Net.WebSockets.Tests.Support;
 
 /// <summary>
 /// A real Kestrel server on 127.0.0.1 (a free port) mapping <c>/channels</c> to a <see cref="WebSocketChannelServer"/>.
-/// By default each authenticated connection is queued for <see cref="AcceptAsync"/> and lives until it closes; a test may
+/// By default each authenticated connection is queued for <see cref="AcceptAsync"/> and kept until the test disposes it or the hub stops; a test may
 /// pass its own handler instead (e.g. a client's RunConnectionAsync).
 /// </summary>
 internal sealed class KestrelHub : IAsyncDisposable
@@ -84,6 +84,16 @@ internal sealed class KestrelHub : IAsyncDisposable
     private async Task QueueAsync(WebSocketMessageConnection connection, CancellationToken cancellationToken)
     {
         _accepted.Writer.TryWrite(connection);
-        await connection.Completion.WaitAsync(cancellationToken);
+
+        // Held until the hub stops, not until the connection closes: the server disposes a connection
+        // when its handler returns, which drops what the test has not read yet (a race seen once in
+        // a dozen runs: the client's last message, sent just before it closed, read back as null).
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 }
