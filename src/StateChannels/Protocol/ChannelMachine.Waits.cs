@@ -169,13 +169,15 @@ internal sealed partial class ChannelMachine
         }
 
         var timeout = _engine.Options.PaymentTimeout;
-        var expired = _queue.TakeWhile(p => p.Deadline <= now).ToList();
-        foreach (var payment in expired)
+        var expired = 0;
+        while (expired < _queue.Count && _queue[expired].Deadline <= now) // oldest first
         {
-            _queue.Remove(payment);
+            var payment = _queue[expired++];
             _queuedTotal -= payment.Amount;
             payment.Completion.TrySetException(new StateChannelException(ErrorCode.Timeout, $"channel {Id}: the payment was not signed by the peer within PaymentTimeout ({timeout})"));
         }
+
+        _queue.RemoveRange(0, expired);
 
         if (closeExpired)
         {

@@ -17,13 +17,25 @@ internal sealed class Proposal(ChannelState state, Hash32 digest, List<PendingPa
     public List<PendingPayment> Payments { get; } = payments;
 
     /// <summary>The earliest deadline of <see cref="Payments"/> (<see cref="DateTimeOffset.MaxValue"/> if none).</summary>
-    public DateTimeOffset FirstDeadline { get; } = payments.Count == 0 ? DateTimeOffset.MaxValue : payments.Min(p => p.Deadline);
+    public DateTimeOffset FirstDeadline { get; } = FirstDeadlineOf(payments);
 
     /// <summary>The sum of <see cref="Payments"/> (computed once: the list does not change after construction).</summary>
     public Amount Total { get; } = SumOf(payments);
 
     /// <summary>Completed with the fully signed state, for open and close proposals.</summary>
     public TaskCompletionSource<SignedState>? Completion { get; } = completion;
+
+    /// <summary>The earliest deadline in <paramref name="payments"/> (no LINQ: this runs for every proposal).</summary>
+    public static DateTimeOffset FirstDeadlineOf(List<PendingPayment> payments)
+    {
+        var first = DateTimeOffset.MaxValue;
+        foreach (var p in payments)
+        {
+            first = p.Deadline < first ? p.Deadline : first;
+        }
+
+        return first;
+    }
 
     public static Amount SumOf(List<PendingPayment> payments)
     {
